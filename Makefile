@@ -1,0 +1,54 @@
+# The team's habits. A fresh clone needs only `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .venv-tools
+STAMP := $(VENV)/.installed
+TOOLS_STAMP := $(TOOLS)/.installed
+PORT ?= 3000
+
+.PHONY: help run test lint typecheck unit template-lint openapi bench bench-smoke build deploy clean
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(TOOLS_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --upgrade pip
+	$(TOOLS)/bin/pip install --quiet 'aws-sam-cli==1.148.0' 'checkov==3.1.47'
+	touch $@
+
+run: $(STAMP) ## set up, then serve the API locally on an embedded DynamoDB emulation with demo data
+	$(BIN)/charging-sessions serve --port $(PORT)
+
+test: $(STAMP) $(TOOLS_STAMP) lint typecheck template-lint unit ## set up, lint, type-check, check the template, run every test
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+template-lint: $(TOOLS_STAMP)
+	$(TOOLS)/bin/sam validate --lint --template template.yaml
+	$(TOOLS)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
+
+build: $(TOOLS_STAMP) ## sam build (Python 3.12 through pyenv when present)
+	PYENV_VERSION=$${PYENV_VERSION:-3.12.1} $(TOOLS)/bin/sam build --template template.yaml
+
+deploy: build ## build, then deploy with SAM (asks for parameters the first time)
+	$(TOOLS)/bin/sam deploy --guided
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

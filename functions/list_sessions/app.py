@@ -1,0 +1,117 @@
+"""GET /api/charging-sessions/list/for/namespace: the caller's namespace's charging sessions, newest first.
+
+The function is thin: Powertools validates the query, the layer's repository reads the table, and the
+response is produced from the shared pydantic response model.
+"""
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from charging_sessions.aws_clients import dynamodb_client
+from charging_sessions.http_api import build_resolver, caller_namespace, json_response
+from charging_sessions.models import (
+    MAX_SAFE_INTEGER,
+    ChargingSessionStatus,
+    ErrorResponse,
+    ListChargingSessionsResponse,
+)
+from charging_sessions.observability import MetricName, logger, metrics, tracer
+from charging_sessions.repository import SessionFilter, SessionRepository
+from charging_sessions.settings import get_settings
+from charging_sessions.storage_keys import MAX_KEY_PART_CHARS
+
+ROUTE = "/api/charging-sessions/list/for/namespace"
+PARAMETERS = ("skip", "take", "userId", "chargerId", "status")
+ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+
+settings = get_settings()
+
+
+def report_invalid_item(key: Mapping[str, str], error: ValidationError) -> None:
+    logger.error(
+        "Stored session does not fit the contract; left out of the page",
+        extra={"item_key": key, "errors": error.errors(include_input=False, include_url=False)},
+    )
+    metrics.add_metric(name=MetricName.INVALID_STORED_ITEMS, unit="Count", value=1)
+
+
+repository = SessionRepository(dynamodb_client(settings), settings.table_name, on_invalid_item=report_invalid_item)
+app = build_resolver(namespace_claim=settings.namespace_claim, allowed_parameters=PARAMETERS)
+
+
+@app.get(
+    ROUTE,
+    summary="List charging sessions for namespace",
+    description="List the charging sessions that belong under the caller's namespace, newest first, with filters.",
+    operation_id="listChargingSessionsForNamespace",
+    tags=["Charging sessions"],
+    responses={
+        200: {
+            "description": "Response for status ok",
+            "content": {"application/json": {"model": ListChargingSessionsResponse}},
+        },
+        400: {"description": "A query parameter is invalid", "content": {"application/json": {"model": ErrorResponse}}},
+        401: {
+            "description": "No usable namespace in the caller's identity",
+            "content": {"application/json": {"model": ErrorResponse}},
+        },
+        500: {
+            "description": "Response for status internalServerError",
+            "content": {"application/json": {"model": ErrorResponse}},
+        },
+    },
+)
+@tracer.capture_method
+def list_sessions(
+    skip: Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER, description="Sessions to skip (newest first).")] = 0,
+    take: Annotated[
+        int, Query(ge=0, le=settings.max_take, description="Page size; 0 answers only the count.")
+    ] = settings.default_take,
+    userId: Annotated[
+        str | None,
+        Query(
+            min_length=1, max_length=MAX_KEY_PART_CHARS, pattern=ID_PATTERN, description="Only this user's sessions."
+        ),
+    ] = None,
+    chargerId: Annotated[
+        str | None,
+        Query(
+            min_length=1, max_length=MAX_KEY_PART_CHARS, pattern=ID_PATTERN, description="Only this charger's sessions."
+        ),
+    ] = None,
+    status: Annotated[ChargingSessionStatus | None, Query(description="Only sessions in this status.")] = None,
+) -> Response[Any]:
+    namespace = caller_namespace(app.current_event, settings.namespace_claim)
+    filters = SessionFilter(user_id=userId, charger_id=chargerId, status=status)
+    page = repository.list_sessions(namespace, filters, skip=skip, take=take)
+    logger.info(
+        "Listed sessions",
+        extra={
+            "namespace": namespace,
+            "filters": filters.__dict__,
+            "skip": skip,
+            "take": take,
+            "view": page.view,
+            "returned": len(page.sessions),
+            "count": page.count,
+            "dynamodb_calls": page.stats.calls,
+            "dynamodb_ms": round(page.stats.dynamodb_seconds * 1000, 2),
+        },
+    )
+    metrics.add_metric(name=MetricName.SESSIONS_RETURNED, unit="Count", value=len(page.sessions))
+    metrics.add_metric(name=MetricName.READ_CAPACITY_UNITS, unit="Count", value=page.stats.consumed_capacity)
+    return json_response(200, ListChargingSessionsResponse(chargingSessions=page.sessions, count=page.count))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    metrics.add_metric(name=MetricName.REQUESTS, unit="Count", value=1)
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""Shared code of the charging-sessions service: models, storage contract, repository, settings."""

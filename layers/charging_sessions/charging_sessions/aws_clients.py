@@ -1,0 +1,25 @@
+"""AWS SDK clients, built once per execution environment with timeouts and retries that fit the function."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def dynamodb_client(settings: Settings) -> DynamoDBClient:
+    """A DynamoDB client whose worst case (attempts x (connect + read) + backoff) stays inside the
+    function's timeout: the SDK's standard retry mode retries throttling and 5xx errors with jitter."""
+    config = Config(
+        connect_timeout=settings.dynamodb_connect_timeout,
+        read_timeout=settings.dynamodb_read_timeout,
+        retries={"mode": "standard", "max_attempts": settings.dynamodb_max_attempts},
+        tcp_keepalive=True,
+    )
+    return boto3.client("dynamodb", endpoint_url=settings.dynamodb_endpoint_url, config=config)

@@ -1,0 +1,170 @@
+"""``charging-sessions``: run, invoke and feed the API on this machine; maintain counters in AWS."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import local_api
+
+
+def _read_sessions(path: str) -> list[dict[str, Any]]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise SystemExit(f"{path}: expected a JSON array of sessions")
+    return data
+
+
+def _demo_sessions() -> Iterator[dict[str, Any]]:
+    from .demo_data import generate_sessions
+
+    return generate_sessions()
+
+
+def _start_emulation(host: str = "127.0.0.1") -> tuple[Any, str]:
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise SystemExit("the local emulation needs moto: pip install -e '.[dev]'") from exc
+    server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
+    server.start()
+    bound_host, port = server.get_host_and_port()
+    host_text = bound_host.decode() if isinstance(bound_host, bytes) else str(bound_host)
+    return server, f"http://{host_text}:{port}"
+
+
+def serve(args: argparse.Namespace) -> int:
+    emulation, endpoint = _start_emulation()
+    local_api.apply_environment(local_api.local_environment(endpoint))
+    sessions: Any = _read_sessions(args.data) if args.data else ([] if args.no_demo else _demo_sessions())
+    loaded = local_api.prepare_table(sessions, endpoint_url=endpoint)
+    function = local_api.load_handler()
+    server = local_api.make_server(function, args.host, args.port)
+    base = f"http://{args.host}:{server.server_port}"
+    token = local_api.make_token(args.namespace)
+    print(f"!!! {local_api.WARNING} !!!", file=sys.stderr)
+    print(f"DynamoDB emulation (moto) at {endpoint}, table {local_api.LOCAL_TABLE}: {loaded} sessions loaded")
+    print(f"API:     {base}{local_api.ROUTE}")
+    print(f"OpenAPI: {base}/openapi.json   Swagger UI: {base}/docs")
+    print("Try:")
+    print(f"  curl -s -H 'Authorization: Bearer {token}' '{base}{local_api.ROUTE}?take=2'")
+    print("Press Ctrl+C to stop.", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        emulation.stop()
+    return 0
+
+
+def invoke(args: argparse.Namespace) -> int:
+    """Like ``sam local invoke -e EVENT``, without Docker: the handler runs on the embedded emulation."""
+    from moto import mock_aws
+
+    event = json.loads(Path(args.event).read_text(encoding="utf-8"))
+    with mock_aws():
+        local_api.apply_environment(local_api.local_environment(None))
+        sessions: Any = _read_sessions(args.data) if args.data else ([] if args.no_demo else _demo_sessions())
+        local_api.prepare_table(sessions, endpoint_url=None)
+        function = local_api.load_handler()
+        response = function.lambda_handler(event, local_api.LambdaContext())
+    print(json.dumps(response, indent=2))
+    return 0 if int(response.get("statusCode", 500)) < 500 else 1
+
+
+def token(args: argparse.Namespace) -> int:
+    print(f"# {local_api.WARNING}", file=sys.stderr)
+    print(local_api.make_token(args.namespace, claim=args.claim))
+    return 0
+
+
+def demo_data(args: argparse.Namespace) -> int:
+    from .demo_data import generate_sessions
+
+    json.dump(list(generate_sessions(per_namespace=args.per_namespace, seed=args.seed)), sys.stdout, indent=args.indent)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _repository() -> Any:
+    from .aws_clients import dynamodb_client
+    from .repository import SessionRepository
+    from .settings import get_settings
+
+    settings = get_settings()
+    return SessionRepository(dynamodb_client(settings), settings.table_name)
+
+
+def import_sessions(args: argparse.Namespace) -> int:
+    """Write sessions from a file to TABLE_NAME (at DYNAMODB_ENDPOINT_URL, or AWS), keeping counters exact."""
+    repository = _repository()
+    outcomes: dict[str, int] = {}
+    for session in _read_sessions(args.file):
+        outcome = repository.put(session)
+        outcomes[outcome.value] = outcomes.get(outcome.value, 0) + 1
+    print(json.dumps(outcomes))
+    return 0
+
+
+def recount(args: argparse.Namespace) -> int:
+    """Rebuild the exact counters of one or more namespaces from their sessions."""
+    repository = _repository()
+    for namespace in args.namespace:
+        counts = repository.recount(namespace)
+        print(json.dumps({"namespace": namespace, "total": counts.get("all", 0), "counters": len(counts)}))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="charging-sessions", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("serve", help="run the API locally on an embedded DynamoDB emulation")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3000)
+    p.add_argument("--data", metavar="FILE", help="JSON array of sessions to load instead of the demo data")
+    p.add_argument("--no-demo", action="store_true", help="start with an empty table")
+    p.add_argument("--namespace", default="tenant-alpha", help="namespace of the token in the printed curl line")
+    p.set_defaults(run=serve)
+
+    p = commands.add_parser("token", help="print a local (unsigned) bearer token for a namespace")
+    p.add_argument("namespace")
+    p.add_argument("--claim", default="namespaceId")
+    p.set_defaults(run=token)
+
+    p = commands.add_parser("invoke", help="run the handler on an API Gateway event file, as sam local invoke would")
+    p.add_argument("event", metavar="EVENT_FILE")
+    p.add_argument("--data", metavar="FILE", help="JSON array of sessions to load instead of the demo data")
+    p.add_argument("--no-demo", action="store_true", help="start with an empty table")
+    p.set_defaults(run=invoke)
+
+    p = commands.add_parser("demo-data", help="print the reproducible demo sessions as JSON")
+    p.add_argument("--per-namespace", type=int, default=40)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--indent", type=int, default=None)
+    p.set_defaults(run=demo_data)
+
+    p = commands.add_parser("import", help="put sessions from a JSON file into TABLE_NAME, keeping counters exact")
+    p.add_argument("file")
+    p.set_defaults(run=import_sessions)
+
+    p = commands.add_parser("recount", help="rebuild the exact counters of namespaces in TABLE_NAME")
+    p.add_argument("namespace", nargs="+")
+    p.set_defaults(run=recount)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

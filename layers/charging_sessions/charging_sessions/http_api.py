@@ -1,0 +1,146 @@
+"""HTTP API plumbing shared by the functions: the caller's namespace, the error envelope, and one
+resolver with request validation on and one exception handler per kind of error."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel
+
+from .models import ErrorResponse, dump_json
+from .observability import MetricName, logger, metrics
+from .storage_keys import MAX_KEY_PART_CHARS
+
+THROTTLING_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "LimitExceededException"}
+)
+INTERNAL_ERROR_MESSAGE = "Internal server error"
+
+
+class UnauthorizedError(Exception):
+    """The request carries no usable namespace claim."""
+
+
+class BadRequestError(Exception):
+    """The request is malformed in a way the parameter validation does not see."""
+
+
+def json_response(status_code: int, body: BaseModel) -> Response[Any]:
+    return Response(status_code=status_code, content_type=content_types.APPLICATION_JSON, body=dump_json(body))
+
+
+def error_response(status_code: int, message: str) -> Response[Any]:
+    return json_response(status_code, ErrorResponse(message=message))
+
+
+def caller_namespace(event: APIGatewayProxyEventV2, claim: str) -> str:
+    """The namespace from the claims API Gateway's JWT authorizer verified; nothing else selects it."""
+    authorizer = event.request_context.authorizer
+    claims: Mapping[str, Any] = (authorizer.jwt_claim if authorizer else None) or {}
+    value = claims.get(claim)
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_KEY_PART_CHARS or not value.isprintable():
+        raise UnauthorizedError(f"claim {claim!r} is missing or unusable")
+    return value
+
+
+def unexpected_parameters(event: APIGatewayProxyEventV2, allowed: Collection[str]) -> list[str]:
+    """Query parameter names the route does not take, in the order given (from the raw query string)."""
+    raw = event.raw_query_string or ""
+    names = [name for name, _ in parse_qsl(raw, keep_blank_values=True)] if raw else list(event.query_string_parameters)
+    return sorted({name for name in names if name not in allowed}, key=names.index)
+
+
+def describe_unexpected(names: list[str]) -> str:
+    listed = ", ".join(f"'{name}'" for name in names)
+    hint = " (the namespace comes from your credentials, not from the query)" if "namespaceId" in names else ""
+    return f"Unknown query parameter {listed}{hint}" if len(names) == 1 else f"Unknown query parameters {listed}{hint}"
+
+
+def describe_validation_error(error: RequestValidationError) -> str:
+    """One readable sentence per problem, each naming the parameter: ``Invalid query parameter 'take': ...``."""
+    problems = []
+    for detail in error.errors():
+        location = [str(part) for part in detail.get("loc", ())]
+        where = location[0] if location else "request"
+        name = ".".join(location[1:]) or where
+        if isinstance(detail.get("input"), list):
+            problem = "must be given at most once"
+        elif detail.get("type") == "missing":
+            problem = "is required"
+        else:
+            problem = str(detail.get("msg", "is invalid")).removeprefix("Value error, ")
+            problem = problem[:1].lower() + problem[1:]
+        problems.append(f"Invalid {where} parameter '{name}': {problem}")
+    return "; ".join(problems) or "Invalid request"
+
+
+def build_resolver(*, namespace_claim: str, allowed_parameters: Collection[str]) -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    def namespace_or_none() -> str | None:
+        try:
+            return caller_namespace(app.current_event, namespace_claim)
+        except UnauthorizedError:
+            return None
+
+    def unauthorized(error: UnauthorizedError) -> Response[Any]:
+        logger.warning("Unauthorized request", extra={"reason": str(error)})
+        metrics.add_metric(name=MetricName.UNAUTHORIZED_REQUESTS, unit="Count", value=1)
+        return error_response(401, "Unauthorized: the caller's identity carries no usable namespace")
+
+    def invalid_request(error: RequestValidationError) -> Response[Any]:
+        if namespace_or_none() is None:  # identity is checked before the parameters
+            return unauthorized(UnauthorizedError(f"claim {namespace_claim!r} is missing or unusable"))
+        message = describe_validation_error(error)
+        unexpected = unexpected_parameters(app.current_event, allowed_parameters)
+        if unexpected:
+            message = f"{describe_unexpected(unexpected)}; {message}"
+        return bad_request(BadRequestError(message))
+
+    def bad_request(error: BadRequestError) -> Response[Any]:
+        logger.info("Bad request", extra={"reason": str(error)})
+        metrics.add_metric(name=MetricName.VALIDATION_FAILURES, unit="Count", value=1)
+        return error_response(400, str(error))
+
+    def internal_error(error: Exception) -> Response[Any]:
+        if isinstance(error, ClientError):
+            code = error.response.get("Error", {}).get("Code", "")
+            throttled = code in THROTTLING_CODES
+            metrics.add_metric(
+                name=MetricName.DYNAMODB_THROTTLES if throttled else MetricName.DYNAMODB_ERRORS, unit="Count", value=1
+            )
+            logger.exception("DynamoDB request failed", extra={"error_code": code})
+        elif isinstance(error, BotoCoreError):
+            metrics.add_metric(name=MetricName.DYNAMODB_ERRORS, unit="Count", value=1)
+            logger.exception("DynamoDB request failed", extra={"error_code": type(error).__name__})
+        else:
+            metrics.add_metric(name=MetricName.INTERNAL_ERRORS, unit="Count", value=1)
+            logger.exception("Unhandled error")
+        return error_response(500, INTERNAL_ERROR_MESSAGE)
+
+    app.exception_handler(UnauthorizedError)(unauthorized)
+    app.exception_handler(RequestValidationError)(invalid_request)
+    app.exception_handler(BadRequestError)(bad_request)
+    app.exception_handler(Exception)(internal_error)
+
+    def guard(resolver: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        caller_namespace(resolver.current_event, namespace_claim)
+        unexpected = unexpected_parameters(resolver.current_event, allowed_parameters)
+        if unexpected:
+            raise BadRequestError(describe_unexpected(unexpected))
+        return next_middleware(resolver)
+
+    app.use([guard])
+
+    @app.not_found
+    def not_found(_: Exception) -> Response[Any]:
+        return error_response(404, "Not found")
+
+    return app

@@ -1,0 +1,261 @@
+"""The API's data contract (the page in ``shared/spec``), defined once as pydantic models.
+
+Bounds follow the page literally: where it shows only an upper bound, only that bound is enforced.
+Optional fields are never ``null`` on the wire; they are left out when absent (``exclude_none``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+
+MAX_SAFE_INTEGER = 9_007_199_254_740_991
+"""JavaScript's Number.MAX_SAFE_INTEGER: the bound the page puts on every number."""
+
+SafeInt = Annotated[int, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER)]
+UpperSafeInt = Annotated[int, Field(le=MAX_SAFE_INTEGER)]
+SafeNumber = Annotated[float, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER)]
+UpperSafeNumber = Annotated[float, Field(le=MAX_SAFE_INTEGER)]
+
+_CANONICAL_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+
+
+def canonical_timestamp(value: Any) -> Any:
+    """Normalise a timestamp to ISO 8601 UTC with milliseconds: ``2026-11-25T16:49:38.123Z``.
+
+    Accepts aware ``datetime`` objects and ISO 8601 strings with any UTC offset. Naive values are
+    refused: a timestamp without a zone cannot be placed in time. Anything else is passed on for
+    pydantic to reject with its own message.
+    """
+    if isinstance(value, str):
+        if _CANONICAL_TIMESTAMP.fullmatch(value):
+            return value
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("must be an ISO 8601 timestamp") from exc
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("must carry a time zone (UTC offset)")
+        utc = value.astimezone(UTC)
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return value
+
+
+Timestamp = Annotated[str, BeforeValidator(canonical_timestamp), WithJsonSchema({"type": "string"})]
+"""A point in time, always answered in ISO 8601 UTC with milliseconds (the page types it as a plain string)."""
+
+DateTime = Annotated[
+    str, BeforeValidator(canonical_timestamp), WithJsonSchema({"type": "string", "format": "date-time"})
+]
+"""Same as :data:`Timestamp`, for the fields the page marks ``format: date-time``."""
+
+DecimalString = Annotated[
+    str,
+    StringConstraints(pattern=r"^-?\d+(\.\d+)?$", max_length=64),
+    WithJsonSchema({"type": "string", "description": "Decimal number as a string, e.g. 12.50"}),
+]
+"""A price: a decimal number carried as a string so that no precision is lost."""
+
+
+class ChargingSessionStatus(StrEnum):
+    STARTED = "Started"
+    STOPPED = "Stopped"
+
+
+class StopReason(StrEnum):
+    """OCPP 1.6 StopTransaction.req reason."""
+
+    DE_AUTHORIZED = "DeAuthorized"
+    EMERGENCY_STOP = "EmergencyStop"
+    EV_DISCONNECTED = "EVDisconnected"
+    HARD_RESET = "HardReset"
+    LOCAL = "Local"
+    OTHER = "Other"
+    POWER_LOSS = "PowerLoss"
+    REBOOT = "Reboot"
+    REMOTE = "Remote"
+    SOFT_RESET = "SoftReset"
+    UNLOCK_COMMAND = "UnlockCommand"
+
+
+class ChargingIntentType(StrEnum):
+    IN_APP = "InApp"
+    PERSONAL_KEYCARD = "PersonalKeycard"
+    PLUG_N_CHARGE = "PlugNCharge"
+    IN_CONSOLE = "InConsole"
+    GENERIC_KEYCARD = "GenericKeycard"
+    INFOSTAR_KEYCARD = "InfostarKeycard"
+    INFOSTAR_ROOM = "InfostarRoom"
+    AUTO_CHARGE = "AutoCharge"
+    UNKNOWN = "Unknown"
+
+
+class StartType(StrEnum):
+    REMOTE = "Remote"
+    LOCAL = "Local"
+
+
+class DayOfWeek(StrEnum):
+    MON = "Mon"
+    TUE = "Tue"
+    WED = "Wed"
+    THU = "Thu"
+    FRI = "Fri"
+    SAT = "Sat"
+    SUN = "Sun"
+
+
+class _Model(BaseModel):
+    """Base of every contract model: unknown stored attributes are ignored, never echoed."""
+
+    model_config = ConfigDict(extra="ignore", use_enum_values=True)
+
+
+class TimeOfDay(_Model):
+    hour: Annotated[int, Field(le=23)]
+    minute: Annotated[int, Field(le=59)]
+
+
+class PriceComponents(_Model):
+    Flat: DecimalString | None = None
+    PerMinute: DecimalString | None = None
+    PerKilowattHour: DecimalString | None = None
+
+
+class TariffRestrictions(_Model):
+    startTime: TimeOfDay | None = None
+    endTime: TimeOfDay | None = None
+    daysOfWeek: list[DayOfWeek] | None = None
+    minEnergy: UpperSafeNumber | None = None
+    maxEnergy: UpperSafeNumber | None = None
+    minCurrent: UpperSafeNumber | None = None
+    maxCurrent: UpperSafeNumber | None = None
+    minPower: UpperSafeNumber | None = None
+    maxPower: UpperSafeNumber | None = None
+    minDuration: UpperSafeInt | None = None
+    maxDuration: UpperSafeInt | None = None
+    vehicleRequestingPower: bool | None = None
+
+
+class TariffElement(_Model):
+    id: Annotated[str, Field(min_length=21, max_length=21)]
+    name: Annotated[str, Field(max_length=64)]
+    backgroundColor: Annotated[str, Field(max_length=12)]
+    priceComponents: PriceComponents
+    restrictions: TariffRestrictions | None = None
+    minRestrictionsDuration: SafeInt | None = None
+
+
+class AltText(_Model):
+    language: Annotated[str, Field(min_length=2, max_length=2)]
+    text: Annotated[str, Field(max_length=512)]
+
+
+class Tariff(_Model):
+    """OCPI-style tariff that priced the session."""
+
+    elements: list[TariffElement]
+    minPrice: DecimalString | None = None
+    maxPrice: DecimalString | None = None
+    altTexts: list[AltText] | None = None
+    altUrl: Annotated[str, Field(max_length=2048), WithJsonSchema({"type": "string", "format": "uri"})] | None = None
+    timeZone: str
+
+
+class PushNotificationPreferences(_Model):
+    afterEnergy: SafeNumber | None = None
+    afterDuration: SafeNumber | None = None
+    afterPrice: DecimalString | None = None
+
+
+class ChargingIntentDetails(_Model):
+    pushNotificationPreferences: PushNotificationPreferences | None = None
+
+
+class ChargingIntent(_Model):
+    """What the user (or the charger) asked for, that started the session."""
+
+    id: UUID
+    idTag: Annotated[str, Field(max_length=20)]
+    chargerId: str
+    connectorId: UpperSafeInt | None = None
+    chargingSessionId: str | None = None
+    userId: str | None = None
+    type: ChargingIntentType
+    startType: StartType
+    details: ChargingIntentDetails | None = None
+    createdAt: DateTime
+    updatedAt: DateTime
+
+
+class ChargingSession(_Model):
+    """One charging session (an OCPP 1.6 transaction) as the API answers it."""
+
+    id: str
+    transactionId: SafeInt
+    idTag: Annotated[str, Field(max_length=20)]
+    chargerId: str
+    connectorId: UpperSafeInt
+    chargingIntentId: UUID
+    userId: str | None = None
+    status: ChargingSessionStatus
+    startedAtTimestamp: Timestamp
+    startedAtEnergy: UpperSafeNumber
+    lastMeteredAtTimestamp: Timestamp | None = None
+    lastMeteredAtEnergy: UpperSafeNumber | None = None
+    stoppedAtTimestamp: Timestamp | None = None
+    stoppedAtEnergy: UpperSafeNumber | None = None
+    stoppedReason: StopReason | None = None
+    tariff: Tariff | None = None
+    energy: UpperSafeNumber
+    duration: UpperSafeNumber
+    price: DecimalString
+    note: str | None = None
+    applicationId: str
+    namespaceId: str
+    locationId: str | None = None
+    createdAt: DateTime
+    updatedAt: DateTime
+    chargingIntent: ChargingIntent
+
+
+class ListChargingSessionsResponse(BaseModel):
+    """200: one page of sessions and the total number that match the filters."""
+
+    success: bool = True
+    chargingSessions: list[ChargingSession]
+    count: Annotated[int, Field(le=MAX_SAFE_INTEGER)]
+
+
+class ErrorResponse(BaseModel):
+    """Every non-200 answer: ``success`` is false and ``message`` says what went wrong."""
+
+    success: bool = False
+    message: str
+
+
+def dump_json(model: BaseModel) -> str:
+    """The wire form of a contract model: optional fields that are absent are left out, never null."""
+    return model.model_dump_json(exclude_none=True)
+
+
+__all__ = [
+    "MAX_SAFE_INTEGER",
+    "ChargingIntent",
+    "ChargingIntentType",
+    "ChargingSession",
+    "ChargingSessionStatus",
+    "ErrorResponse",
+    "ListChargingSessionsResponse",
+    "StartType",
+    "StopReason",
+    "Tariff",
+    "canonical_timestamp",
+    "dump_json",
+]

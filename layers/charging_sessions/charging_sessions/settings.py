@@ -1,0 +1,50 @@
+"""Runtime configuration, read once from environment variables into a typed, validated model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class Settings(BaseModel):
+    """Every environment variable the function reads. README's "Configuration" table mirrors this."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    table_name: str = Field(alias="TABLE_NAME", min_length=3, max_length=255)
+    namespace_claim: str = Field(default="namespaceId", alias="NAMESPACE_CLAIM", min_length=1)
+    default_take: int = Field(default=50, alias="DEFAULT_TAKE", ge=0)
+    max_take: int = Field(default=1000, alias="MAX_TAKE", ge=1, le=10_000)
+    dynamodb_endpoint_url: str | None = Field(default=None, alias="DYNAMODB_ENDPOINT_URL")
+    dynamodb_connect_timeout: float = Field(default=1.0, alias="DYNAMODB_CONNECT_TIMEOUT", gt=0, le=10)
+    dynamodb_read_timeout: float = Field(default=2.0, alias="DYNAMODB_READ_TIMEOUT", gt=0, le=30)
+    dynamodb_max_attempts: int = Field(default=3, alias="DYNAMODB_MAX_ATTEMPTS", ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _default_within_max(self) -> Settings:
+        if self.default_take > self.max_take:
+            raise ValueError("DEFAULT_TAKE must not exceed MAX_TAKE")
+        return self
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build from the process environment (or the given mapping); empty values count as unset."""
+        source = os.environ if environ is None else environ
+        values = {key: value for key, value in source.items() if value != ""}
+        return cls.model_validate(values)
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a usable configuration."""
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, validated once at cold start."""
+    try:
+        return Settings.from_env()
+    except ValidationError as exc:
+        raise ConfigurationError(f"invalid configuration: {exc}") from exc

@@ -1,0 +1,47 @@
+"""Every file in events/ through the real handler, with the status events/README.md promises for it."""
+
+from __future__ import annotations
+
+import json
+import re
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from charging_sessions.demo_data import generate_session_list
+from charging_sessions.models import ChargingSession
+from charging_sessions.repository import SessionRepository
+from tests.conftest import ROOT, call, reference
+
+EVENTS = ROOT / "events"
+ROW = re.compile(r"^\| `(?P<file>[\w.-]+\.json)` \|.*\| (?P<status>\d{3}) \|$")
+
+
+def documented() -> dict[str, int]:
+    rows = (ROW.match(line) for line in (EVENTS / "README.md").read_text(encoding="utf-8").splitlines())
+    return {row["file"]: int(row["status"]) for row in rows if row}
+
+
+def test_every_event_file_is_documented_and_every_documented_file_exists() -> None:
+    assert set(documented()) == {path.name for path in EVENTS.glob("*.json")}
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(documented().items()))
+def test_event(function: ModuleType, repository: SessionRepository, name: str, expected: int) -> None:
+    sessions = generate_session_list()
+    repository.load(sessions)
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    status, body = call(function, event)
+    assert status == expected, body
+    if expected != 200:
+        assert body["success"] is False
+        assert body["message"]
+        return
+    query = {k: int(v) if k in ("skip", "take") else v for k, v in (event.get("queryStringParameters") or {}).items()}
+    ids, count = reference(sessions, event["requestContext"]["authorizer"]["jwt"]["claims"]["namespaceId"], **query)
+    assert [s["id"] for s in body["chargingSessions"]] == ids
+    assert body["count"] == count
+    assert count > 0
+    for session in body["chargingSessions"]:
+        ChargingSession.model_validate(session)

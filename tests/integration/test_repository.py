@@ -1,0 +1,141 @@
+"""The repository on moto: order, paging, counts, filters and the write side's counter exactness."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from charging_sessions.repository import PutOutcome, SessionFilter, SessionRepository
+from tests.conftest import reference
+from tests.factories import make_session
+
+FILTERS: list[dict[str, Any]] = [
+    {},
+    {"userId": "u1"},
+    {"chargerId": "c1"},
+    {"status": "Started"},
+    {"userId": "u1", "status": "Stopped"},
+    {"chargerId": "c2", "status": "Started"},
+    {"userId": "u2", "chargerId": "c1"},
+    {"userId": "u1", "chargerId": "c2", "status": "Stopped"},
+    {"userId": "nobody"},
+]
+
+
+def as_filter(filters: dict[str, Any]) -> SessionFilter:
+    return SessionFilter(
+        user_id=filters.get("userId"), charger_id=filters.get("chargerId"), status=filters.get("status")
+    )
+
+
+@pytest.fixture
+def mixed(repository: SessionRepository) -> list[dict[str, Any]]:
+    combos = itertools.cycle(itertools.product(["u1", "u2", None], ["c1", "c2"], ["Started", "Stopped", "Stopped"]))
+    sessions = []
+    for i, (user, charger, status) in zip(range(60), combos, strict=False):
+        # every third session shares its createdAt with the previous one: ties are broken by id
+        sessions.append(make_session(minute=i - (i % 3 == 2), user=user, charger=charger, status=status))
+    sessions += [make_session(namespace="tenant-beta", minute=i, user="u1", charger="c1") for i in range(10)]
+    repository.load(sessions)
+    return sessions
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: "+".join(f) or "none")
+@pytest.mark.parametrize(("skip", "take"), [(0, 50), (0, 7), (5, 7), (13, 100), (0, 0), (59, 5), (500, 5)])
+def test_every_filter_combination_matches_the_reference(
+    repository: SessionRepository, mixed: list[dict[str, Any]], filters: dict[str, Any], skip: int, take: int
+) -> None:
+    page = repository.list_sessions("tenant-alpha", as_filter(filters), skip=skip, take=take)
+    assert ([s.id for s in page.sessions], page.count) == reference(
+        mixed, "tenant-alpha", skip=skip, take=take, **filters
+    )
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: "+".join(f) or "none")
+def test_paging_through_neither_repeats_nor_misses(
+    repository: SessionRepository, mixed: list[dict[str, Any]], filters: dict[str, Any]
+) -> None:
+    seen: list[str] = []
+    for skip in range(0, 70, 4):
+        seen += [s.id for s in repository.list_sessions("tenant-alpha", as_filter(filters), skip=skip, take=4).sessions]
+    assert seen == reference(mixed, "tenant-alpha", take=1000, **filters)[0]
+
+
+def test_pages_cross_dynamodb_1mb_responses(repository: SessionRepository) -> None:
+    # ~20 kB notes make 150 sessions ~3 MB: every query and every skip needs several DynamoDB pages
+    sessions = [make_session(minute=i, user="u1", charger="c1", note="n" * 20_000) for i in range(150)]
+    repository.load(sessions)
+    for filters in ({}, {"userId": "u1"}, {"userId": "u1", "chargerId": "c1"}):
+        page = repository.list_sessions("tenant-alpha", as_filter(filters), skip=20, take=120)
+        assert [s.id for s in page.sessions] == reference(sessions, "tenant-alpha", skip=20, take=120, **filters)[0]
+        assert page.count == 150
+        assert page.stats.calls >= 3
+
+
+def test_namespaces_never_see_each_other(repository: SessionRepository, mixed: list[dict[str, Any]]) -> None:
+    beta = repository.list_sessions("tenant-beta", SessionFilter(), take=100)
+    assert {s.namespaceId for s in beta.sessions} == {"tenant-beta"} and beta.count == 10
+    assert repository.list_sessions("tenant-gamma", SessionFilter(), take=100).count == 0
+    assert repository.list_sessions("tenant", SessionFilter(), take=100).sessions == []
+
+
+def counts(repository: SessionRepository, namespace: str = "tenant-alpha") -> dict[str, int]:
+    return {
+        "&".join(f"{k}={v}" for k, v in f.items()) or "all": repository.list_sessions(
+            namespace, as_filter(f), take=0
+        ).count
+        for f in (
+            {},
+            {"status": "Started"},
+            {"status": "Stopped"},
+            {"userId": "u1"},
+            {"userId": "u1", "status": "Started"},
+            {"chargerId": "c1"},
+            {"chargerId": "c1", "status": "Stopped"},
+        )
+    }
+
+
+def test_put_keeps_counts_exact_through_status_changes_retries_and_duplicates(repository: SessionRepository) -> None:
+    started = make_session(user="u1", charger="c1", status="Started")
+    assert repository.put(started) is PutOutcome.CREATED
+    assert repository.put(started) is PutOutcome.UNCHANGED  # duplicate delivery
+    assert counts(repository) == {
+        "all": 1,
+        "status=Started": 1,
+        "status=Stopped": 0,
+        "userId=u1": 1,
+        "userId=u1&status=Started": 1,
+        "chargerId=c1": 1,
+        "chargerId=c1&status=Stopped": 0,
+    }
+
+    stopped = {**started, "status": "Stopped", "updatedAt": "2026-06-01T00:00:00.000Z", "stoppedReason": "Local"}
+    assert repository.put(stopped) is PutOutcome.UPDATED
+    assert repository.put(stopped) is PutOutcome.UNCHANGED  # retried delivery
+    assert repository.put(started) is PutOutcome.STALE  # late, out-of-order delivery of the older state
+    assert counts(repository) == {
+        "all": 1,
+        "status=Started": 0,
+        "status=Stopped": 1,
+        "userId=u1": 1,
+        "userId=u1&status=Started": 0,
+        "chargerId=c1": 1,
+        "chargerId=c1&status=Stopped": 1,
+    }
+    assert (
+        repository.list_sessions("tenant-alpha", SessionFilter(status="Stopped")).sessions[0].stoppedReason == "Local"
+    )
+    assert repository.list_sessions("tenant-alpha", SessionFilter(status="Started")).sessions == []
+
+
+def test_recount_rebuilds_what_put_maintains(repository: SessionRepository, mixed: list[dict[str, Any]]) -> None:
+    before = counts(repository)
+    for session in mixed[:10]:
+        repository.put({**session, "status": "Started", "updatedAt": "2026-12-01T00:00:00.000Z"})
+    after_puts = counts(repository)
+    assert after_puts != before
+    repository.recount("tenant-alpha")
+    assert counts(repository) == after_puts
