@@ -38,7 +38,8 @@ def test_event(function: ModuleType, repository: SessionRepository, name: str, e
         assert body["success"] is False
         assert body["message"]
         return
-    query = {k: int(v) if k in ("skip", "take") else v for k, v in (event.get("queryStringParameters") or {}).items()}
+    parameters = event.get("queryStringParameters") or {}
+    query: dict[str, Any] = {k: int(v) if k in ("skip", "take") else v for k, v in parameters.items()}
     ids, count = reference(sessions, event["requestContext"]["authorizer"]["jwt"]["claims"]["namespaceId"], **query)
     assert [s["id"] for s in body["chargingSessions"]] == ids
     assert body["count"] == count
