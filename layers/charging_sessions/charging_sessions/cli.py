@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -30,6 +31,7 @@ def _start_emulation(host: str = "127.0.0.1") -> tuple[Any, str]:
         from moto.server import ThreadedMotoServer
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise SystemExit("the local emulation needs moto: pip install -e '.[dev]'") from exc
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulation's own access log is noise here
     server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
     server.start()
     bound_host, port = server.get_host_and_port()
