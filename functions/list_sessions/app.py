@@ -4,14 +4,13 @@ The function is thin: Powertools validates the query, the layer's repository rea
 response is produced from the shared pydantic response model.
 """
 
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
 from charging_sessions.aws_clients import dynamodb_client
 from charging_sessions.http_api import build_resolver, caller_namespace, json_response
@@ -21,7 +20,15 @@ from charging_sessions.models import (
     ErrorResponse,
     ListChargingSessionsResponse,
 )
-from charging_sessions.observability import MetricName, logger, metrics, tracer
+from charging_sessions.observability import (
+    logger,
+    metrics,
+    record_invocation,
+    record_page,
+    record_request,
+    report_invalid_item,
+    tracer,
+)
 from charging_sessions.repository import SessionFilter, SessionRepository
 from charging_sessions.settings import get_settings
 from charging_sessions.storage_keys import MAX_KEY_PART_CHARS
@@ -33,16 +40,24 @@ ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 settings = get_settings()
 
 
-def report_invalid_item(key: Mapping[str, str], error: ValidationError) -> None:
-    logger.error(
-        "Stored session does not fit the contract; left out of the page",
-        extra={"item_key": key, "errors": error.errors(include_input=False, include_url=False)},
-    )
-    metrics.add_metric(name=MetricName.INVALID_STORED_ITEMS, unit="Count", value=1)
-
-
 repository = SessionRepository(dynamodb_client(settings), settings.table_name, on_invalid_item=report_invalid_item)
 app = build_resolver(namespace_claim=settings.namespace_claim, allowed_parameters=PARAMETERS)
+app.configure_openapi(
+    title="Charging sessions API",
+    version="0.1.0",
+    description=(
+        "Lists the charging sessions of the caller's namespace (tenant), newest first. The namespace comes only "
+        "from a claim (`NAMESPACE_CLAIM`, default `namespaceId`) of the bearer token that API Gateway's JWT "
+        'authorizer verified. Every answer other than 200 is `{"success": false, "message": "..."}`.'
+    ),
+    servers=[Server(url="/", description="The HTTP API's invoke URL (or `charging-sessions serve` locally)")],
+    security_schemes={
+        "jwt": HTTPBearer(
+            bearerFormat="JWT", description="A JWT verified by API Gateway's JWT authorizer; carries the namespace."
+        )
+    },
+    security=[{"jwt": []}],
+)
 
 
 @app.get(
@@ -89,29 +104,15 @@ def list_sessions(
 ) -> Response[Any]:
     namespace = caller_namespace(app.current_event, settings.namespace_claim)
     filters = SessionFilter(user_id=userId, charger_id=chargerId, status=status)
+    record_request(namespace, filters, skip=skip, take=take)
     page = repository.list_sessions(namespace, filters, skip=skip, take=take)
-    logger.info(
-        "Listed sessions",
-        extra={
-            "namespace": namespace,
-            "filters": filters.__dict__,
-            "skip": skip,
-            "take": take,
-            "view": page.view,
-            "returned": len(page.sessions),
-            "count": page.count,
-            "dynamodb_calls": page.stats.calls,
-            "dynamodb_ms": round(page.stats.dynamodb_seconds * 1000, 2),
-        },
-    )
-    metrics.add_metric(name=MetricName.SESSIONS_RETURNED, unit="Count", value=len(page.sessions))
-    metrics.add_metric(name=MetricName.READ_CAPACITY_UNITS, unit="Count", value=page.stats.consumed_capacity)
+    record_page(page)
     return json_response(200, ListChargingSessionsResponse(chargingSessions=page.sessions, count=page.count))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    metrics.add_metric(name=MetricName.REQUESTS, unit="Count", value=1)
+    record_invocation()
     return app.resolve(event, context)

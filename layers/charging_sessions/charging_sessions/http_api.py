@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
 from .models import ErrorResponse, dump_json
-from .observability import MetricName, logger, metrics
+from .observability import MetricName, count, logger
 from .storage_keys import MAX_KEY_PART_CHARS
 
 THROTTLING_CODES = frozenset(
@@ -92,7 +92,7 @@ def build_resolver(*, namespace_claim: str, allowed_parameters: Collection[str])
 
     def unauthorized(error: UnauthorizedError) -> Response[Any]:
         logger.warning("Unauthorized request", extra={"reason": str(error)})
-        metrics.add_metric(name=MetricName.UNAUTHORIZED_REQUESTS, unit="Count", value=1)
+        count(MetricName.UNAUTHORIZED_REQUESTS)
         return error_response(401, "Unauthorized: the caller's identity carries no usable namespace")
 
     def invalid_request(error: RequestValidationError) -> Response[Any]:
@@ -106,22 +106,20 @@ def build_resolver(*, namespace_claim: str, allowed_parameters: Collection[str])
 
     def bad_request(error: BadRequestError) -> Response[Any]:
         logger.info("Bad request", extra={"reason": str(error)})
-        metrics.add_metric(name=MetricName.VALIDATION_FAILURES, unit="Count", value=1)
+        count(MetricName.VALIDATION_FAILURES)
         return error_response(400, str(error))
 
     def internal_error(error: Exception) -> Response[Any]:
         if isinstance(error, ClientError):
             code = error.response.get("Error", {}).get("Code", "")
             throttled = code in THROTTLING_CODES
-            metrics.add_metric(
-                name=MetricName.DYNAMODB_THROTTLES if throttled else MetricName.DYNAMODB_ERRORS, unit="Count", value=1
-            )
+            count(MetricName.DYNAMODB_THROTTLES if throttled else MetricName.DYNAMODB_ERRORS)
             logger.exception("DynamoDB request failed", extra={"error_code": code})
         elif isinstance(error, BotoCoreError):
-            metrics.add_metric(name=MetricName.DYNAMODB_ERRORS, unit="Count", value=1)
+            count(MetricName.DYNAMODB_ERRORS)
             logger.exception("DynamoDB request failed", extra={"error_code": type(error).__name__})
         else:
-            metrics.add_metric(name=MetricName.INTERNAL_ERRORS, unit="Count", value=1)
+            count(MetricName.INTERNAL_ERRORS)
             logger.exception("Unhandled error")
         return error_response(500, INTERNAL_ERROR_MESSAGE)
 

@@ -3,14 +3,26 @@ the template's alarms and dashboard refer to."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from .repository import SessionFilter, SessionPage
 
 SERVICE = "charging-sessions"
 METRICS_NAMESPACE = "ChargingSessions"
 
-logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE)
-metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE))
+tracer = Tracer(service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE))
+metrics = Metrics(
+    namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", METRICS_NAMESPACE),
+    service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE),
+)
 
 
 class MetricName:
@@ -23,3 +35,52 @@ class MetricName:
     INTERNAL_ERRORS = "InternalErrors"
     INVALID_STORED_ITEMS = "InvalidStoredItems"
     READ_CAPACITY_UNITS = "ReadCapacityUnits"
+    DYNAMODB_RETRIES = "DynamoDBRetries"
+
+
+def count(name: str, value: float = 1) -> None:
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def record_invocation() -> None:
+    count(MetricName.REQUESTS)
+
+
+def record_request(namespace: str, filters: SessionFilter, *, skip: int, take: int) -> None:
+    """Keys every later log line of this request carries, and the trace annotations to search by.
+    Filter values (user and charger ids) go to the log only, never to metric dimensions."""
+    logger.append_keys(namespace=namespace, filters=filters.as_dict(), skip=skip, take=take)
+    tracer.put_annotation(key="namespace", value=namespace)
+    tracer.put_annotation(key="filters", value=filters.combination)
+
+
+def record_page(page: SessionPage) -> None:
+    stats = page.stats
+    logger.info(
+        "Listed sessions",
+        extra={
+            "view": page.view,
+            "returned": len(page.sessions),
+            "count": page.count,
+            "invalid_items": page.invalid_items,
+            "dynamodb_calls": stats.calls,
+            "dynamodb_retries": stats.retries,
+            "dynamodb_ms": round(stats.dynamodb_seconds * 1000, 2),
+            "read_capacity_units": stats.consumed_capacity,
+        },
+    )
+    tracer.put_annotation(key="view", value=page.view)
+    tracer.put_metadata(key="dynamodb", value={"calls": stats.calls, "ms": stats.dynamodb_seconds * 1000})
+    count(MetricName.SESSIONS_RETURNED, len(page.sessions))
+    count(MetricName.READ_CAPACITY_UNITS, stats.consumed_capacity)
+    if stats.retries:
+        count(MetricName.DYNAMODB_RETRIES, stats.retries)
+
+
+def report_invalid_item(key: Mapping[str, str], error: ValidationError) -> None:
+    """A stored item that does not fit the contract: the operator is told which, and why."""
+    logger.error(
+        "Stored session does not fit the contract; left out of the page",
+        extra={"item_key": dict(key), "errors": error.errors(include_input=False, include_url=False)},
+    )
+    count(MetricName.INVALID_STORED_ITEMS)

@@ -38,6 +38,8 @@ class ReadStats:
     calls: int = 0
     consumed_capacity: float = 0.0
     items_read: int = 0
+    retries: int = 0
+    """Attempts the SDK retried (throttling, 5xx) before a call succeeded."""
     dynamodb_seconds: float = 0.0
 
 
@@ -55,6 +57,15 @@ class SessionFilter:
     user_id: str | None = None
     charger_id: str | None = None
     status: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        given = {"userId": self.user_id, "chargerId": self.charger_id, "status": self.status}
+        return {name: value for name, value in given.items() if value is not None}
+
+    @property
+    def combination(self) -> str:
+        """Which filters are set, e.g. ``userId+status`` (``none`` without filters): low cardinality."""
+        return "+".join(self.as_dict()) or "none"
 
     def matches(self, session: Mapping[str, Any]) -> bool:
         return (
@@ -143,6 +154,7 @@ class SessionRepository:
         if isinstance(capacity, dict):
             stats.consumed_capacity += float(capacity.get("CapacityUnits", 0.0))
         stats.items_read += int(response.get("ScannedCount", 1 if "Item" in response else 0))
+        stats.retries += int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
         return response
 
     def _read_counter(self, namespace: str, view: keys.View, filters: SessionFilter, stats: ReadStats) -> int:
