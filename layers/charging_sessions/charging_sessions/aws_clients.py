@@ -19,7 +19,8 @@ def dynamodb_client(settings: Settings) -> DynamoDBClient:
     config = Config(
         connect_timeout=settings.dynamodb_connect_timeout,
         read_timeout=settings.dynamodb_read_timeout,
-        retries={"mode": "standard", "max_attempts": settings.dynamodb_max_attempts},
+        # total_max_attempts counts the first attempt too (botocore's max_attempts counts only retries)
+        retries={"mode": "standard", "total_max_attempts": settings.dynamodb_max_attempts},
         tcp_keepalive=True,
     )
     return boto3.client("dynamodb", endpoint_url=settings.dynamodb_endpoint_url, config=config)

@@ -19,9 +19,17 @@ class Settings(BaseModel):
     default_take: int = Field(default=50, alias="DEFAULT_TAKE", ge=0)
     max_take: int = Field(default=1000, alias="MAX_TAKE", ge=1, le=10_000)
     dynamodb_endpoint_url: str | None = Field(default=None, alias="DYNAMODB_ENDPOINT_URL")
-    dynamodb_connect_timeout: float = Field(default=1.0, alias="DYNAMODB_CONNECT_TIMEOUT", gt=0, le=10)
-    dynamodb_read_timeout: float = Field(default=2.0, alias="DYNAMODB_READ_TIMEOUT", gt=0, le=30)
+    dynamodb_connect_timeout: float = Field(default=0.5, alias="DYNAMODB_CONNECT_TIMEOUT", gt=0, le=10)
+    dynamodb_read_timeout: float = Field(default=1.0, alias="DYNAMODB_READ_TIMEOUT", gt=0, le=30)
     dynamodb_max_attempts: int = Field(default=3, alias="DYNAMODB_MAX_ATTEMPTS", ge=1, le=10)
+
+    @property
+    def dynamodb_worst_case_seconds(self) -> float:
+        """Longest a failing DynamoDB call can take: every attempt times out (connect + read), plus the
+        standard retry mode's backoff before each retry (at most 2^(attempt-1) seconds, jittered below it)."""
+        attempts = self.dynamodb_max_attempts
+        backoff = sum(2**retry for retry in range(attempts - 1))
+        return attempts * (self.dynamodb_connect_timeout + self.dynamodb_read_timeout) + backoff
 
     @model_validator(mode="after")
     def _default_within_max(self) -> Settings:
