@@ -13,7 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from charging_sessions.aws_clients import dynamodb_client
-from charging_sessions.http_api import build_resolver, caller_namespace, json_response
+from charging_sessions.http_api import WholeNumber, build_resolver, caller_namespace, json_response
 from charging_sessions.models import (
     MAX_SAFE_INTEGER,
     ChargingSessionStatus,
@@ -84,9 +84,9 @@ app.configure_openapi(
 )
 @tracer.capture_method
 def list_sessions(
-    skip: Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER, description="Sessions to skip (newest first).")] = 0,
+    skip: Annotated[WholeNumber, Query(ge=0, le=MAX_SAFE_INTEGER, description="Sessions to skip (newest first).")] = 0,
     take: Annotated[
-        int, Query(ge=0, le=settings.max_take, description="Page size; 0 answers only the count.")
+        WholeNumber, Query(ge=0, le=settings.max_take, description="Page size; 0 answers only the count.")
     ] = settings.default_take,
     userId: Annotated[
         str | None,

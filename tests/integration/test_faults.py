@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ReadTimeoutError
 
 from charging_sessions.repository import SessionRepository
@@ -33,7 +33,7 @@ class _Body(io.BytesIO):
 def dynamodb_error(status: int, code: str, message: str) -> AWSResponse:
     body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message}).encode()
     headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "FAULT"}
-    return AWSResponse("https://dynamodb.eu-west-1.amazonaws.com/", status, headers, _Body(body))
+    return AWSResponse("https://dynamodb.eu-west-1.amazonaws.com/", status, HTTPHeaders.from_dict(headers), _Body(body))
 
 
 class Faults:
@@ -54,10 +54,8 @@ class Faults:
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The SDK's backoff sleeps, recorded instead of slept."""
-    import botocore.endpoint
-
     slept: list[float] = []
-    monkeypatch.setattr(botocore.endpoint.time, "sleep", slept.append)
+    monkeypatch.setattr("botocore.endpoint.time.sleep", slept.append)
     return slept
 
 

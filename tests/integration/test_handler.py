@@ -66,7 +66,7 @@ def test_default_page_is_fifty(function: ModuleType, repository: SessionReposito
 
 
 BAD = [
-    ("take=abc", "Invalid query parameter 'take': input should be a valid integer"),
+    ("take=abc", "Invalid query parameter 'take': must be a whole number written in digits"),
     ("take=1.5", "'take'"),
     ("take=1001", "Invalid query parameter 'take': input should be less than or equal to 1000"),
     ("take=-1", "Invalid query parameter 'take': input should be greater than or equal to 0"),
@@ -227,3 +227,22 @@ def test_stored_items_that_break_the_contract_are_left_out_and_reported(
     assert good[1]["id"] in error["item_key"]["sk"]
     assert {e["loc"][0] for e in error["errors"]} == {"status", "price"}
     assert '"InvalidStoredItems":[1.0]' in capsys.readouterr().out
+
+
+def test_only_the_configured_claim_selects_the_namespace(function: ModuleType, stored: list[dict[str, Any]]) -> None:
+    decoys = {"tenant": "tenant-alpha", "custom:namespaceId": "tenant-alpha", "namespace": "tenant-alpha"}
+    status, body = call(function, event(claims={"namespaceId": "tenant-beta", **decoys}, namespace=None))
+    assert (status, body["count"]) == (200, 5)
+    assert call(function, event(claims=decoys, namespace=None))[0] == 401
+
+
+def test_the_claim_name_is_configuration() -> None:
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
+    from charging_sessions.http_api import UnauthorizedError, caller_namespace
+
+    request = APIGatewayProxyEventV2(event(claims={"custom:tenant": "t-1", "namespaceId": "t-2"}, namespace=None))
+    assert caller_namespace(request, "custom:tenant") == "t-1"
+    assert caller_namespace(request, "namespaceId") == "t-2"
+    with pytest.raises(UnauthorizedError):
+        caller_namespace(request, "tenant")

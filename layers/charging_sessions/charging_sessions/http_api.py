@@ -3,8 +3,9 @@ resolver with request validation on and one exception handler per kind of error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -12,7 +13,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 from .models import ErrorResponse, dump_json
 from .observability import MetricName, count, logger
@@ -22,6 +23,17 @@ THROTTLING_CODES = frozenset(
     {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "LimitExceededException"}
 )
 INTERNAL_ERROR_MESSAGE = "Internal server error"
+
+
+def _digits_only(value: Any) -> Any:
+    if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        raise ValueError("must be a whole number written in digits")
+    return value
+
+
+_DIGITS = re.compile(r"-?[0-9]+")
+WholeNumber = Annotated[int, BeforeValidator(_digits_only)]
+"""An integer query parameter: digits only (pydantic alone would also take ``1.0``, ``1_000`` or `` 1``)."""
 
 
 class UnauthorizedError(Exception):

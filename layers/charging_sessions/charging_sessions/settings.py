@@ -28,7 +28,7 @@ class Settings(BaseModel):
         """Longest a failing DynamoDB call can take: every attempt times out (connect + read), plus the
         standard retry mode's backoff before each retry (at most 2^(attempt-1) seconds, jittered below it)."""
         attempts = self.dynamodb_max_attempts
-        backoff = sum(2**retry for retry in range(attempts - 1))
+        backoff = sum(1 << retry for retry in range(attempts - 1))
         return attempts * (self.dynamodb_connect_timeout + self.dynamodb_read_timeout) + backoff
 
     @model_validator(mode="after")
