@@ -40,6 +40,9 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
+openapi: $(STAMP) ## regenerate docs/openapi.json from the code
+	$(BIN)/charging-sessions openapi --output docs/openapi.json
+
 template-lint: $(TOOLS_STAMP)
 	$(TOOLS)/bin/sam validate --lint --template template.yaml
 	$(TOOLS)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml

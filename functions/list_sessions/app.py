@@ -11,9 +11,10 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Serve
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
 
 from charging_sessions.aws_clients import dynamodb_client
-from charging_sessions.http_api import WholeNumber, build_resolver, caller_namespace, json_response
+from charging_sessions.http_api import DigitsOnly, build_resolver, caller_namespace, json_response
 from charging_sessions.models import (
     MAX_SAFE_INTEGER,
     ChargingSessionStatus,
@@ -84,9 +85,11 @@ app.configure_openapi(
 )
 @tracer.capture_method
 def list_sessions(
-    skip: Annotated[WholeNumber, Query(ge=0, le=MAX_SAFE_INTEGER, description="Sessions to skip (newest first).")] = 0,
+    skip: Annotated[
+        int, Field(ge=0, le=MAX_SAFE_INTEGER), DigitsOnly, Query(description="Sessions to skip (newest first).")
+    ] = 0,
     take: Annotated[
-        WholeNumber, Query(ge=0, le=settings.max_take, description="Page size; 0 answers only the count.")
+        int, Field(ge=0, le=settings.max_take), DigitsOnly, Query(description="Page size; 0 answers only the count.")
     ] = settings.default_take,
     userId: Annotated[
         str | None,

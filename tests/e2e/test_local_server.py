@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,28 +13,15 @@ import pytest
 
 from charging_sessions.local_api import make_token
 from charging_sessions.models import ChargingSession
+from tests.local_server import base_url, local_server
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    command = [sys.executable, "-m", "charging_sessions.cli", "serve", "--port", "0"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            match = re.match(r"API:\s+(http://\S+)", line)
-            if match:
-                # keep reading what the server prints (its logs), so that a full pipe never blocks it
-                threading.Thread(target=process.stdout.read, daemon=True).start()
-                yield match.group(1)
-                break
-        else:
-            pytest.fail(f"server did not start: {process.stderr.read() if process.stderr else ''}")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with local_server() as url:
+        yield url
 
 
 def get(url: str, token: str | None = None) -> tuple[int, dict[str, Any]]:
@@ -86,3 +70,19 @@ def test_openapi_is_served(server: str) -> None:
     with urllib.request.urlopen(f"{base}/openapi.json", timeout=30) as response:  # noqa: S310
         document = json.loads(response.read())
     assert "/api/charging-sessions/list/for/namespace" in document["paths"]
+
+
+def test_swagger_ui_is_served_offline(server: str) -> None:
+    base = base_url(server)
+    with urllib.request.urlopen(f"{base}/docs", timeout=30) as response:  # noqa: S310
+        assert response.headers.get_content_type() == "text/html"
+        page = response.read().decode()
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    styles = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
+    assert scripts
+    assert styles
+    for asset in scripts + styles:
+        assert asset.startswith("/"), f"{asset} is not served by the local server"
+        with urllib.request.urlopen(f"{base}{asset}", timeout=30) as response:  # noqa: S310
+            assert response.status == 200
+            assert len(response.read()) > 1000

@@ -123,6 +123,18 @@ def recount(args: argparse.Namespace) -> int:
     return 0
 
 
+def openapi(args: argparse.Namespace) -> int:
+    """Print (or write to FILE) the API's OpenAPI document, generated from the code."""
+    from .openapi_document import generate
+
+    text = generate()
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="charging-sessions", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -155,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("import", help="put sessions from a JSON file into TABLE_NAME, keeping counters exact")
     p.add_argument("file")
     p.set_defaults(run=import_sessions)
+
+    p = commands.add_parser("openapi", help="print the OpenAPI document generated from the code")
+    p.add_argument("--output", metavar="FILE", help="write it to FILE (docs/openapi.json is the committed copy)")
+    p.set_defaults(run=openapi)
 
     p = commands.add_parser("recount", help="rebuild the exact counters of namespaces in TABLE_NAME")
     p.add_argument("namespace", nargs="+")

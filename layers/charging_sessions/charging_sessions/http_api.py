@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -32,8 +32,10 @@ def _digits_only(value: Any) -> Any:
 
 
 _DIGITS = re.compile(r"-?[0-9]+")
-WholeNumber = Annotated[int, BeforeValidator(_digits_only)]
-"""An integer query parameter: digits only (pydantic alone would also take ``1.0``, ``1_000`` or `` 1``)."""
+DigitsOnly = BeforeValidator(_digits_only)
+"""For integer query parameters: digits only (pydantic alone would also take ``1.0``, ``1_000`` or `` 1``).
+Put it after the bounds in ``Annotated[int, Field(ge=..., le=...), DigitsOnly, Query(...)]`` so that the
+bounds still reach the OpenAPI document as ``minimum``/``maximum``."""
 
 
 class UnauthorizedError(Exception):

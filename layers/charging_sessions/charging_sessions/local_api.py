@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -196,6 +197,10 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path in ("/docs", "/docs/"):
             self._send(200, "text/html; charset=utf-8", _swagger_page())
             return
+        if url.path in SWAGGER_ASSETS:
+            file_name, content_type = SWAGGER_ASSETS[url.path]
+            self._send(200, content_type, (_swagger_ui_directory() / file_name).read_bytes())
+            return
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length).decode("utf-8", "replace") if length else None
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -216,8 +221,8 @@ class _Handler(BaseHTTPRequestHandler):
             response.get("body") or "",
         )
 
-    def _send(self, status: int, content_type: str, body: str) -> None:
-        payload = body.encode("utf-8")
+    def _send(self, status: int, content_type: str, body: str | bytes) -> None:
+        payload = body.encode("utf-8") if isinstance(body, str) else body
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
@@ -228,18 +233,32 @@ class _Handler(BaseHTTPRequestHandler):
         return  # the function's own structured logs say what happened
 
 
+SWAGGER_ASSETS = {
+    "/docs/swagger-ui-bundle.min.js": ("swagger-ui-bundle.min.js", "text/javascript; charset=utf-8"),
+    "/docs/swagger-ui.min.css": ("swagger-ui.min.css", "text/css; charset=utf-8"),
+}
+"""Swagger UI's files, served from the copy Powertools ships (no CDN: the local server works offline)."""
+
+
+def _swagger_ui_directory() -> Path:
+    from aws_lambda_powertools.event_handler.openapi import swagger_ui
+
+    return Path(swagger_ui.__file__).parent
+
+
 def _swagger_page() -> str:
-    return """<!doctype html><html><head><title>Charging sessions API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"></head>
+    return """<!doctype html><html><head><meta charset="utf-8"><title>Charging sessions API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.min.css"></head>
 <body><div id="swagger-ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui"});</script></body></html>"""
+<script src="/docs/swagger-ui-bundle.min.js"></script>
+<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true});</script>
+</body></html>"""
 
 
 def make_server(function: ModuleType, host: str, port: int) -> ThreadingHTTPServer:
-    handler = type(
-        "Handler", (_Handler,), {"function": function, "openapi_json": function.app.get_openapi_json_schema()}
-    )
+    from .openapi_document import render
+
+    handler = type("Handler", (_Handler,), {"function": function, "openapi_json": render(function)})
     return ThreadingHTTPServer((host, port), handler)
 
 

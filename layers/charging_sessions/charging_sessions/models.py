@@ -225,8 +225,14 @@ class ChargingSession(_Model):
     chargingIntent: ChargingIntent
 
 
+_ENVELOPE = ConfigDict(json_schema_mode_override="serialization", json_schema_serialization_defaults_required=True)
+"""``success`` has a default but is always sent: the schema marks it required, as the page does."""
+
+
 class ListChargingSessionsResponse(BaseModel):
     """200: one page of sessions and the total number that match the filters."""
+
+    model_config = _ENVELOPE
 
     success: bool = True
     chargingSessions: list[ChargingSession]
@@ -235,6 +241,8 @@ class ListChargingSessionsResponse(BaseModel):
 
 class ErrorResponse(BaseModel):
     """Every non-200 answer: ``success`` is false and ``message`` says what went wrong."""
+
+    model_config = _ENVELOPE
 
     success: bool = False
     message: str

@@ -1,0 +1,69 @@
+"""The API's OpenAPI 3.1 document, generated from the code (Powertools' OpenAPI support on the resolver).
+
+The committed copy is ``docs/openapi.json``; ``make openapi`` (``charging-sessions openapi --output FILE``)
+regenerates it and a contract test fails when the two differ. The local server serves the same text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from types import ModuleType
+from typing import Any
+
+from . import local_api
+
+UNDELIVERED_STATUS_CODES = ("422",)
+"""Responses Powertools documents on every validated route but this API never answers: request validation
+errors are answered 400 with the error envelope (see ``http_api.build_resolver``)."""
+
+
+def _references(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
+        for value in node.values():
+            found |= _references(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(_references(item) for item in node)) if node else set()
+    return set()
+
+
+def _prune_components(document: dict[str, Any]) -> None:
+    """Drop component schemas nothing refers to (Powertools adds its validation-error schemas to every document)."""
+    schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
+    prefix = "#/components/schemas/"
+    while True:
+        outside = {key: value for key, value in document.items() if key != "components"}
+        used = _references(outside) | _references(schemas)
+        unused = [name for name in schemas if prefix + name not in used]
+        if not unused:
+            return
+        for name in unused:
+            del schemas[name]
+
+
+def document_of(function: ModuleType) -> dict[str, Any]:
+    """The OpenAPI document of a function module's resolver, with what the API never answers left out."""
+    document: dict[str, Any] = json.loads(function.app.get_openapi_json_schema())
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            for code in UNDELIVERED_STATUS_CODES:
+                operation.get("responses", {}).pop(code, None)
+    _prune_components(document)
+    return document
+
+
+def render(function: ModuleType) -> str:
+    """Deterministic text: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(document_of(function), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def generate() -> str:
+    """The document of the list function, importing it as the local server does.
+
+    The function reads its settings at import; when ``TABLE_NAME`` is unset a harmless local environment is set
+    first (nothing is called: generating the document reads no table)."""
+    if not os.environ.get("TABLE_NAME"):
+        local_api.apply_environment(local_api.local_environment(None))
+    return render(local_api.load_handler())

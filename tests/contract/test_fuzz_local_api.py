@@ -1,0 +1,105 @@
+"""Schema-driven fuzzing of the running local API from its own OpenAPI document (schemathesis).
+
+`charging-sessions serve` runs in its own process with the demo data. Schemathesis generates valid and
+invalid requests from the OpenAPI document (coverage phase: boundary and type-violating values, repeated
+parameters; fuzzing phase: random ones, bounded and deterministic) and runs all its built-in checks on every
+answer, among them ``not_a_server_error``, ``status_code_conformance``, ``response_schema_conformance``,
+``negative_data_rejection`` and ``ignored_auth``. On top: every 4xx is exactly the error envelope, and every
+body also fits the API page's translation (``page_schema.json``).
+
+The schema is loaded at collection from ``docs/openapi.json``, and the first test proves that it is what the
+running server serves at ``/openapi.json``: schemathesis' lazy ``from_fixture`` loader does not work with
+pytest 9.2 (it sets ``Function._nodeid``, which pytest 9.2 no longer has).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from charging_sessions.local_api import make_token
+from tests.local_server import base_url, local_server
+
+pytestmark = pytest.mark.e2e
+
+DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+PAGE = json.loads(Path(__file__).with_name("page_schema.json").read_text(encoding="utf-8"))
+MAX_EXAMPLES = 60
+CONFIG = {
+    "seed": 20_260_101,
+    "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True},
+    "phases": {
+        "stateful": {"enabled": False},  # one read-only operation: no links to follow
+        # Methods other than GET never reach the function: API Gateway answers them itself (404), and the local
+        # server's http.server answers 501. Neither is the function's contract.
+        "coverage": {"unexpected-methods": [], "generate-duplicate-query-parameters": True},
+    },
+}
+
+schema = schemathesis.openapi.from_path(str(DOCUMENT), config=schemathesis.Config.from_dict(CONFIG))
+
+
+def _validator(definition: str) -> jsonschema_rs.Validator:
+    page_definition = {"$ref": f"#/$defs/{definition}", "$defs": PAGE["$defs"]}
+    return jsonschema_rs.Draft202012Validator(page_definition, validate_formats=True)
+
+
+PAGE_BODIES = {200: _validator("Response200"), 500: _validator("Response500")}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with local_server() as url:
+        yield base_url(url)
+
+
+def test_fuzzed_document_is_the_one_the_server_serves(server: str) -> None:
+    with urllib.request.urlopen(f"{server}/openapi.json", timeout=30) as response:  # noqa: S310
+        served = response.read().decode("utf-8")
+    assert served == DOCUMENT.read_text(encoding="utf-8"), "the server serves another OpenAPI: run make openapi"
+
+
+def envelope_problem(status: int, body: Any) -> str | None:
+    """Why a 4xx body is not exactly ``{"success": false, "message": <non-empty string>}``, or None."""
+    if not 400 <= status < 500:
+        return None
+    if not isinstance(body, dict) or set(body) != {"success", "message"}:
+        return f"{status}: the body is not the error envelope: {body!r}"
+    if body["success"] is not False:
+        return f"{status}: success is {body['success']!r}"
+    if not isinstance(body["message"], str) or not body["message"].strip():
+        return f"{status}: message is {body['message']!r}"
+    return None
+
+
+def page_problems(status: int, body: Any) -> list[str]:
+    """What in the body the API page does not allow (4xx bodies are held to the page's error body)."""
+    validator = PAGE_BODIES[200] if status == 200 else PAGE_BODIES[500]
+    return [f"{'/'.join(map(str, error.instance_path))}: {error.message}" for error in validator.iter_errors(body)]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_local_api_answers_as_documented(case: schemathesis.Case[Any], server: str) -> None:
+    token = make_token("tenant-alpha")
+    response = case.call_and_validate(base_url=server, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    reproduce = case.as_curl_command(headers={"Authorization": f"Bearer {token}"}, base_url=server)
+    body = json.loads(response.text)
+    problem = envelope_problem(response.status_code, body)
+    assert problem is None, f"{problem}\nreproduce: {reproduce}"
+    problems = page_problems(response.status_code, body)
+    assert not problems, f"{response.status_code} body breaks the API page: {problems}\nreproduce: {reproduce}"
