@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from charging_sessions import storage_keys as keys
+from charging_sessions.observability import MetricName
 from charging_sessions.template_table import load_template, table_properties
 
 
@@ -76,3 +78,72 @@ def test_api_requires_a_jwt(template: dict[str, Any]) -> None:
     authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
     assert authorizer["JwtConfiguration"]["issuer"] == {"Ref": "JwtIssuer"}
     assert authorizer["IdentitySource"] == "$request.header.Authorization"
+
+
+def _metrics_of(alarm: dict[str, Any]) -> set[tuple[str, str]]:
+    properties = alarm["Properties"]
+    if "MetricName" in properties:
+        return {(properties["Namespace"], properties["MetricName"])}
+    return {
+        (query["MetricStat"]["Metric"]["Namespace"], query["MetricStat"]["Metric"]["MetricName"])
+        for query in properties["Metrics"]
+        if "MetricStat" in query
+    }
+
+
+def test_alarms_cover_what_an_operator_must_be_paged_for(template: dict[str, Any]) -> None:
+    alarms = {name: r for name, r in template["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    watched = set().union(*(_metrics_of(alarm) for alarm in alarms.values()))
+    assert {
+        ("AWS/Lambda", "Errors"),
+        ("AWS/Lambda", "Throttles"),
+        ("AWS/Lambda", "Duration"),
+        ("AWS/ApiGateway", "5xx"),
+        ("AWS/DynamoDB", "ThrottledRequests"),
+        ("AWS/DynamoDB", "SystemErrors"),
+        ("ChargingSessions", MetricName.DYNAMODB_ERRORS),
+        ("ChargingSessions", MetricName.INTERNAL_ERRORS),
+        ("ChargingSessions", MetricName.INVALID_STORED_ITEMS),
+    } <= watched
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"], "every alarm notifies someone"
+
+
+def test_custom_metrics_named_in_the_template_are_the_ones_the_code_emits(template: dict[str, Any]) -> None:
+    emitted = {value for name, value in vars(MetricName).items() if not name.startswith("_")}
+    text = json.dumps(template)
+    dashboard = json.dumps(template["Resources"]["Dashboard"]["Properties"]["DashboardBody"])
+    for metric in (
+        "Requests",
+        "SessionsReturned",
+        "ValidationFailures",
+        "UnauthorizedRequests",
+        "DynamoDBThrottles",
+        "DynamoDBErrors",
+        "InvalidStoredItems",
+        "ReadCapacityUnits",
+    ):
+        assert metric in emitted
+        assert metric in dashboard
+    assert '"ChargingSessions"' in text
+
+
+def test_api_has_access_logs_and_throttling(template: dict[str, Any]) -> None:
+    api = template["Resources"]["HttpApi"]["Properties"]
+    assert api["AccessLogSettings"]["DestinationArn"]
+    assert json.loads(api["AccessLogSettings"]["Format"])["requestId"] == "$context.requestId"
+    assert api["DefaultRouteSettings"] == {
+        "ThrottlingRateLimit": {"Ref": "ThrottlingRateLimit"},
+        "ThrottlingBurstLimit": {"Ref": "ThrottlingBurstLimit"},
+    }
+    for parameter in (
+        "Stage",
+        "LogLevel",
+        "MaxTake",
+        "NamespaceClaim",
+        "JwtIssuer",
+        "JwtAudience",
+        "ReservedConcurrency",
+        "EnableGradualDeployment",
+    ):
+        assert parameter in template["Parameters"]
