@@ -86,3 +86,12 @@ def test_swagger_ui_is_served_offline(server: str) -> None:
         with urllib.request.urlopen(f"{base}{asset}", timeout=30) as response:  # noqa: S310
             assert response.status == 200
             assert len(response.read()) > 1000
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "TRACE"])
+def test_other_methods_have_no_route(server: str, method: str) -> None:
+    request = urllib.request.Request(server, method=method)  # noqa: S310
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=30)  # noqa: S310
+    assert caught.value.code == 404
+    assert json.loads(caught.value.read()) == {"success": False, "message": "Not found"}

@@ -221,6 +221,12 @@ class _Handler(BaseHTTPRequestHandler):
             response.get("body") or "",
         )
 
+    def _no_route(self) -> None:
+        """Other methods: like API Gateway, which has only the GET route, answer 404 without calling the function."""
+        self._send(404, "application/json", '{"success":false,"message":"Not found"}')
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_TRACE = _no_route
+
     def _send(self, status: int, content_type: str, body: str | bytes) -> None:
         payload = body.encode("utf-8") if isinstance(body, str) else body
         self.send_response(status)
