@@ -6,7 +6,7 @@ numbers straight to ``int``/``float`` (the API's types), which is both simpler a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 AttributeValue = dict[str, Any]
@@ -14,6 +14,8 @@ Item = dict[str, AttributeValue]
 
 
 def to_attribute(value: Any) -> AttributeValue:
+    if value is None:
+        return {"NULL": True}
     if isinstance(value, bool):
         return {"BOOL": value}
     if isinstance(value, str):
@@ -35,31 +37,45 @@ def to_item(document: Mapping[str, Any]) -> Item:
 
 
 def _number(text: str) -> int | float:
-    try:
-        return int(text)
-    except ValueError:
-        return float(text)
+    return float(text) if ("." in text or "e" in text or "E" in text) else int(text)
+
+
+def _list(values: list[Any]) -> list[Any]:
+    return [from_attribute(value) for value in values]
+
+
+def _null(_: Any) -> None:
+    return None
+
+
+def _number_list(values: list[str]) -> list[int | float]:
+    return [_number(value) for value in values]
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "N": _number,
+    "BOOL": bool,
+    "NULL": _null,
+    "L": _list,
+    "SS": list,
+    "NS": _number_list,
+}
 
 
 def from_attribute(attribute: Mapping[str, Any]) -> Any:
-    ((kind, value),) = attribute.items()
-    if kind == "S":
-        return value
-    if kind == "N":
-        return _number(value)
-    if kind == "M":
-        return from_item(value)
-    if kind == "L":
-        return [from_attribute(element) for element in value]
-    if kind == "BOOL":
-        return value
-    if kind == "NULL":
-        return None
-    if kind == "SS":
-        return list(value)
-    if kind == "NS":
-        return [_number(element) for element in value]
-    raise TypeError(f"unsupported DynamoDB attribute type {kind}")
+    """The plain value of one attribute. On the read path of every request: strings (most attributes)
+    are looked up first, then one dict dispatch; no Decimal, no exceptions."""
+    text = attribute.get("S")
+    if text is not None:
+        return text
+    for kind, value in attribute.items():
+        if kind == "M":
+            return from_item(value)
+        converter = _CONVERTERS.get(kind)
+        if converter is None:
+            raise TypeError(f"unsupported DynamoDB attribute type {kind}")
+        return converter(value)
+    raise TypeError("empty attribute value")
 
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
