@@ -1,0 +1,69 @@
+"""The ``charging-sessions`` command: token, demo-data, invoke (in its own process), import and recount."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from charging_sessions import cli, local_api
+from charging_sessions.repository import SessionFilter, SessionRepository
+from tests.conftest import ROOT
+from tests.factories import make_session
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "charging_sessions.cli", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_token_carries_the_namespace_claim(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["token", "tenant-x"]) == 0
+    claims = local_api.decode_claims(f"Bearer {capsys.readouterr().out.strip()}")
+    assert claims is not None
+    assert claims["namespaceId"] == "tenant-x"
+
+
+def test_demo_data_is_reproducible(capsys: pytest.CaptureFixture[str]) -> None:
+    cli.main(["demo-data", "--per-namespace", "5"])
+    first = json.loads(capsys.readouterr().out)
+    cli.main(["demo-data", "--per-namespace", "5"])
+    assert json.loads(capsys.readouterr().out) == first
+    assert len(first) == 15
+
+
+@pytest.mark.parametrize(
+    ("event", "status"), [("filter-user.json", 200), ("bad-take.json", 400), ("missing-claim.json", 401)]
+)
+def test_invoke_runs_an_event_file_without_docker(event: str, status: int) -> None:
+    result = run("invoke", str(ROOT / "events" / event))
+    response = json.loads(result.stdout[result.stdout.index('{\n  "statusCode"') :])
+    assert response["statusCode"] == status
+    assert result.returncode == 0
+    body = json.loads(response["body"])
+    assert body["success"] is (status == 200)
+    if status == 200:
+        assert body["count"] > 0
+
+
+def test_import_is_idempotent_and_recount_agrees(
+    repository: SessionRepository, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sessions: list[dict[str, Any]] = [
+        make_session(minute=i, status="Started" if i % 2 else "Stopped") for i in range(6)
+    ]
+    path = tmp_path / "sessions.json"
+    path.write_text(json.dumps(sessions), encoding="utf-8")
+    assert cli.main(["import", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out) == {"created": 6}
+    assert cli.main(["import", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out) == {"unchanged": 6}
+    assert repository.list_sessions("tenant-alpha", SessionFilter(status="Started"), take=0).count == 3
+    assert cli.main(["recount", "tenant-alpha"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 6
+    assert repository.list_sessions("tenant-alpha", SessionFilter(status="Started"), take=0).count == 3
