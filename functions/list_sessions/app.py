@@ -7,7 +7,6 @@ response is produced from the shared pydantic response model.
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -43,22 +42,6 @@ settings = get_settings()
 
 repository = SessionRepository(dynamodb_client(settings), settings.table_name, on_invalid_item=report_invalid_item)
 app = build_resolver(namespace_claim=settings.namespace_claim, allowed_parameters=PARAMETERS)
-app.configure_openapi(
-    title="Charging sessions API",
-    version="0.1.0",
-    description=(
-        "Lists the charging sessions of the caller's namespace (tenant), newest first. The namespace comes only "
-        "from a claim (`NAMESPACE_CLAIM`, default `namespaceId`) of the bearer token that API Gateway's JWT "
-        'authorizer verified. Every answer other than 200 is `{"success": false, "message": "..."}`.'
-    ),
-    servers=[Server(url="/", description="The HTTP API's invoke URL (or `charging-sessions serve` locally)")],
-    security_schemes={
-        "jwt": HTTPBearer(
-            bearerFormat="JWT", description="A JWT verified by API Gateway's JWT authorizer; carries the namespace."
-        )
-    },
-    security=[{"jwt": []}],
-)
 
 
 @app.get(
