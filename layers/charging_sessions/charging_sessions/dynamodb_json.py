@@ -40,10 +40,6 @@ def _number(text: str) -> int | float:
     return float(text) if ("." in text or "e" in text or "E" in text) else int(text)
 
 
-def _list(values: list[Any]) -> list[Any]:
-    return [from_attribute(value) for value in values]
-
-
 def _null(_: Any) -> None:
     return None
 
@@ -52,25 +48,25 @@ def _number_list(values: list[str]) -> list[int | float]:
     return [_number(value) for value in values]
 
 
-_CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "N": _number,
-    "BOOL": bool,
-    "NULL": _null,
-    "L": _list,
-    "SS": list,
-    "NS": _number_list,
-}
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {"BOOL": bool, "NULL": _null, "SS": list, "NS": _number_list}
 
 
 def from_attribute(attribute: Mapping[str, Any]) -> Any:
-    """The plain value of one attribute. On the read path of every request: strings (most attributes)
-    are looked up first, then one dict dispatch; no Decimal, no exceptions."""
+    """The plain value of one attribute. On the read path of every request, so the common types are tried
+    first with plain lookups (strings, numbers, maps, lists), then one dict dispatch; no Decimal, no exceptions."""
     text = attribute.get("S")
     if text is not None:
         return text
+    text = attribute.get("N")
+    if text is not None:
+        return float(text) if ("." in text or "e" in text or "E" in text) else int(text)
+    mapping = attribute.get("M")
+    if mapping is not None:
+        return {key: from_attribute(value) for key, value in mapping.items()}
+    values = attribute.get("L")
+    if values is not None:
+        return [from_attribute(value) for value in values]
     for kind, value in attribute.items():
-        if kind == "M":
-            return from_item(value)
         converter = _CONVERTERS.get(kind)
         if converter is None:
             raise TypeError(f"unsupported DynamoDB attribute type {kind}")
