@@ -139,3 +139,47 @@ def test_recount_rebuilds_what_put_maintains(repository: SessionRepository, mixe
     assert after_puts != before
     repository.recount("tenant-alpha")
     assert counts(repository) == after_puts
+
+
+class _Racing:
+    """A client whose first consistent read lets another writer slip in before the caller writes."""
+
+    def __init__(self, real: Any, interfere: Any) -> None:
+        self._real, self._interfere = real, interfere
+
+    def get_item(self, **request: Any) -> Any:
+        response = self._real.get_item(**request)
+        if self._interfere is not None:
+            interfere, self._interfere = self._interfere, None
+            interfere()
+        return response
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def test_a_concurrent_writer_is_detected_and_the_write_redone(repository: SessionRepository, client: Any) -> None:
+    started = make_session(user="u1", charger="c1", status="Started")
+    repository.put(started)
+    metered = {**started, "lastMeteredAtEnergy": 1005.0, "updatedAt": "2026-03-01T00:00:00.000Z"}
+    stopped = {**started, "status": "Stopped", "stoppedReason": "Remote", "updatedAt": "2026-04-01T00:00:00.000Z"}
+
+    racing = SessionRepository(_Racing(client, lambda: repository.put(metered)), "sessions-test")
+    assert racing.put(stopped) is PutOutcome.UPDATED
+
+    [stored] = repository.list_sessions("tenant-alpha", SessionFilter()).sessions
+    assert stored.status == "Stopped"
+    assert counts(repository) == {
+        "all": 1,
+        "status=Started": 0,
+        "status=Stopped": 1,
+        "userId=u1": 1,
+        "userId=u1&status=Started": 0,
+        "chargerId=c1": 1,
+        "chargerId=c1&status=Stopped": 1,
+    }
+    item = client.get_item(
+        TableName="sessions-test",
+        Key={"pk": {"S": "tenant-alpha"}, "sk": {"S": f"{started['createdAt']}#{started['id']}"}},
+    )
+    assert item["Item"]["rev"] == {"N": "3"}  # create, the concurrent update, then ours redone on top of it
