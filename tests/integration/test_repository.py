@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -164,7 +164,7 @@ def test_a_concurrent_writer_is_detected_and_the_write_redone(repository: Sessio
     metered = {**started, "lastMeteredAtEnergy": 1005.0, "updatedAt": "2026-03-01T00:00:00.000Z"}
     stopped = {**started, "status": "Stopped", "stoppedReason": "Remote", "updatedAt": "2026-04-01T00:00:00.000Z"}
 
-    racing = SessionRepository(_Racing(client, lambda: repository.put(metered)), "sessions-test")
+    racing = SessionRepository(cast(Any, _Racing(client, lambda: repository.put(metered))), "sessions-test")
     assert racing.put(stopped) is PutOutcome.UPDATED
 
     [stored] = repository.list_sessions("tenant-alpha", SessionFilter()).sessions
