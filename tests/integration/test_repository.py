@@ -183,3 +183,15 @@ def test_a_concurrent_writer_is_detected_and_the_write_redone(repository: Sessio
         Key={"pk": {"S": "tenant-alpha"}, "sk": {"S": f"{started['createdAt']}#{started['id']}"}},
     )
     assert item["Item"]["rev"] == {"N": "3"}  # create, the concurrent update, then ours redone on top of it
+
+
+@pytest.mark.parametrize("filters", [{}, {"userId": "u1"}, {"status": "Stopped"}], ids=["none", "userId", "status"])
+def test_last_pages_are_read_from_the_oldest_end(repository: SessionRepository, filters: dict[str, Any]) -> None:
+    sessions = [make_session(minute=i, user="u1") for i in range(100)]
+    repository.load(sessions)
+    page = repository.list_sessions("tenant-alpha", as_filter(filters), skip=95, take=10)
+    assert [s.id for s in page.sessions] == reference(sessions, "tenant-alpha", skip=95, take=10, **filters)[0]
+    assert page.stats.items_read == 1 + 5  # the counter and the 5 oldest sessions: no key passed over
+    page = repository.list_sessions("tenant-alpha", as_filter(filters), skip=80, take=10)
+    assert [s.id for s in page.sessions] == reference(sessions, "tenant-alpha", skip=80, take=10, **filters)[0]
+    assert page.stats.items_read == 1 + 10 + 10  # 10 keys passed over from the oldest end, then the page

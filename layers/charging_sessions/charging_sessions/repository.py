@@ -136,9 +136,14 @@ class SessionRepository:
         count = self._read_counter(namespace, view, filters, stats)
         documents: list[dict[str, Any]] = []
         if take > 0 and skip < count:
-            start = self._skip(view, partition, skip, stats) if skip else None
-            if skip == 0 or start is not None:
-                documents = self._read_items(view, partition, start, take, stats)
+            remaining = count - skip
+            from_oldest = max(0, remaining - take)
+            if from_oldest < skip:
+                # Nearer the oldest end (the last pages): pass over fewer keys reading upwards, then turn around.
+                documents = self._page(view, partition, from_oldest, min(take, remaining), stats, newest_first=False)
+                documents.reverse()
+            else:
+                documents = self._page(view, partition, skip, take, stats, newest_first=True)
         sessions, invalid = self._validate(documents)
         return SessionPage(sessions, count, invalid, view.name, stats)
 
@@ -172,7 +177,18 @@ class SessionRepository:
         item = response.get("Item")
         return max(int(item[keys.COUNT]["N"]), 0) if item else 0
 
-    def _query(self, view: keys.View, partition: str, *, keys_only: bool = False, **extra: Any) -> dict[str, Any]:
+    def _page(
+        self, view: keys.View, partition: str, skip: int, take: int, stats: ReadStats, *, newest_first: bool
+    ) -> list[dict[str, Any]]:
+        """``take`` items after the first ``skip`` of the view, read in the given direction."""
+        start = self._skip(view, partition, skip, stats, newest_first=newest_first) if skip else None
+        if skip and start is None:
+            return []
+        return self._read_items(view, partition, start, take, stats, newest_first=newest_first)
+
+    def _query(
+        self, view: keys.View, partition: str, *, keys_only: bool = False, newest_first: bool = True, **extra: Any
+    ) -> dict[str, Any]:
         index = view.keys_index if keys_only else view.index
         pk_attr = view.keys_pk_attr if keys_only else view.pk_attr
         request: dict[str, Any] = {
@@ -180,20 +196,22 @@ class SessionRepository:
             "KeyConditionExpression": "#pk = :pk",
             "ExpressionAttributeNames": {"#pk": pk_attr},
             "ExpressionAttributeValues": {":pk": {"S": partition}},
-            "ScanIndexForward": False,
+            "ScanIndexForward": not newest_first,
             **extra,
         }
         if index:
             request["IndexName"] = index
         return request
 
-    def _skip(self, view: keys.View, partition: str, skip: int, stats: ReadStats) -> Item | None:
+    def _skip(
+        self, view: keys.View, partition: str, skip: int, stats: ReadStats, *, newest_first: bool = True
+    ) -> Item | None:
         """The key of the ``skip``-th entry of the view, found by counting keys, not reading items.
 
         Uses the view's KEYS_ONLY index when it has one (a few dozen bytes an entry), else its own index.
         ``None`` when the view holds fewer than ``skip`` entries."""
         keys_only = view.keys_index is not None
-        request = self._query(view, partition, keys_only=keys_only, Select="COUNT")
+        request = self._query(view, partition, keys_only=keys_only, newest_first=newest_first, Select="COUNT")
         remaining = skip
         while remaining > 0:
             response = self._call(stats, self._client.query, **request, Limit=remaining)
@@ -210,9 +228,16 @@ class SessionRepository:
         return start
 
     def _read_items(
-        self, view: keys.View, partition: str, start: Item | None, take: int, stats: ReadStats
+        self,
+        view: keys.View,
+        partition: str,
+        start: Item | None,
+        take: int,
+        stats: ReadStats,
+        *,
+        newest_first: bool = True,
     ) -> list[dict[str, Any]]:
-        request = self._query(view, partition)
+        request = self._query(view, partition, newest_first=newest_first)
         if start is not None:
             request["ExclusiveStartKey"] = start
         documents: list[dict[str, Any]] = []
