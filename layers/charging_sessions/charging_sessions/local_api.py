@@ -158,6 +158,8 @@ def local_environment(endpoint_url: str | None, table_name: str = LOCAL_TABLE) -
     }
     if endpoint_url:
         environment["DYNAMODB_ENDPOINT_URL"] = endpoint_url
+        # The emulation answers a 1,000-item page in seconds, not milliseconds: AWS-sized timeouts would fail it.
+        environment["DYNAMODB_READ_TIMEOUT"] = "30"
     return environment
 
 
