@@ -43,6 +43,12 @@ unit: $(STAMP)
 openapi: $(STAMP) ## regenerate docs/openapi.json from the code
 	$(BIN)/charging-sessions openapi --output docs/openapi.json
 
+bench: $(STAMP) ## benchmark: read units, DynamoDB calls, time, cold start (minutes; writes bench/results/latest.json)
+	$(BIN)/python -m bench.run
+
+bench-smoke: $(STAMP) ## the benchmark at smoke size (seconds; what CI runs, as a test)
+	$(BIN)/python -m bench.run --smoke
+
 template-lint: $(TOOLS_STAMP)
 	$(TOOLS)/bin/sam validate --lint --template template.yaml
 	$(TOOLS)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml

@@ -1,0 +1,223 @@
+"""Cold start and peak memory, measured in fresh interpreters.
+
+The emulation runs in *this* process (moto's ``ThreadedMotoServer``); every child is a fresh ``python``
+pointed at it with ``DYNAMODB_ENDPOINT_URL``, so no child imports moto and moto's own import time counts
+for neither side.
+
+* Cold start: ``time.perf_counter()`` reads ``CLOCK_MONOTONIC``, one clock for every process on Linux, so
+  the parent notes it just before spawning the child and the child reports it when it has its first
+  answer: the difference is interpreter start + imports + clients + models + the first request. The same
+  for ``python -c pass`` (the interpreter alone) and for a bare handler that only imports boto3, creates a
+  client and makes one Query of 50 items. One unmeasured run of each comes first (bytecode cache, page
+  cache), then the median of several.
+* Peak RSS: the high-water mark of resident memory (``VmHWM``; ``ru_maxrss`` where there is no ``/proc``)
+  of a child that imports the function and serves ``take=1000`` three times.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from charging_sessions import local_api
+from charging_sessions.demo_data import generate_sessions
+
+NAMESPACE = "tenant-coldstart"
+TABLE = "charging-sessions-coldstart"
+
+_PROLOGUE = """\
+import time
+_started = time.perf_counter()
+import json, os, sys
+"""
+
+_EPILOGUE = """\
+import resource
+try:  # this process's own high-water mark (ru_maxrss may carry the forking parent's, kept across exec)
+    with open("/proc/self/status") as _status:
+        _peak_kb = next(int(line.split()[1]) for line in _status if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    _peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open(os.environ["BENCH_RESULT_FILE"], "w") as _out:
+    json.dump({
+        "started": _started,
+        "imported": _imported,
+        "answered": _answered,
+        "statuses": _statuses,
+        "max_rss_kb": _peak_kb,
+        "moto_imported": "moto" in sys.modules,
+    }, _out)
+"""
+
+INTERPRETER = _PROLOGUE + "_imported = _answered = time.perf_counter()\n_statuses = []\n" + _EPILOGUE
+
+FUNCTION = (
+    _PROLOGUE
+    + """\
+import list_sessions.app as app
+_imported = time.perf_counter()
+
+
+class _Context:
+    function_name = "ListSessionsFunction"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:ListSessionsFunction"
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+    log_group_name = "/aws/lambda/ListSessionsFunction"
+    log_stream_name = "bench"
+
+    def get_remaining_time_in_millis(self):
+        return 10_000
+
+
+_statuses = []
+_answered = None
+for _event in json.loads(os.environ["BENCH_EVENTS"]):
+    _response = app.lambda_handler(_event, _Context())
+    _statuses.append(_response["statusCode"])
+    if _answered is None:
+        _answered = time.perf_counter()
+"""
+    + _EPILOGUE
+)
+
+BARE = (
+    _PROLOGUE
+    + """\
+import boto3
+_client = boto3.client("dynamodb", endpoint_url=os.environ["DYNAMODB_ENDPOINT_URL"])
+_imported = time.perf_counter()
+_response = _client.query(
+    TableName=os.environ["TABLE_NAME"],
+    KeyConditionExpression="pk = :pk",
+    ExpressionAttributeValues={":pk": {"S": os.environ["BENCH_NAMESPACE"]}},
+    ScanIndexForward=False,
+    Limit=50,
+)
+_body = json.dumps({"count": _response["Count"]})
+_answered = time.perf_counter()
+_statuses = [200]
+"""
+    + _EPILOGUE
+)
+
+
+@dataclass
+class ChildRun:
+    total_ms: float
+    """Spawn to first answer."""
+    import_ms: float
+    """Spawn to the end of the imports (and, for the bare handler, the client)."""
+    max_rss_mb: float
+    statuses: list[int]
+
+
+def start_emulation() -> tuple[Any, str]:
+    """moto's HTTP server in this process, on a free port; its endpoint URL."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    return server, f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
+
+
+def child_environment(endpoint: str) -> dict[str, str]:
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_", "DYNAMODB_"))
+    }
+    environment.update(local_api.local_environment(endpoint, table_name=TABLE))
+    # As inside Lambda: the X-Ray SDK (which Powertools' Tracer imports even with tracing off) then picks its
+    # Lambda sampler instead of building a sampling client for a local X-Ray daemon (~100 ms, never paid in AWS).
+    environment["LAMBDA_TASK_ROOT"] = str(Path.cwd())
+    environment["AWS_LAMBDA_FUNCTION_NAME"] = "bench-list-sessions"
+    environment["BENCH_NAMESPACE"] = NAMESPACE
+    return environment
+
+
+def run_child(code: str, environment: Mapping[str, str], events: Sequence[dict[str, Any]] = ()) -> ChildRun:
+    with tempfile.TemporaryDirectory() as directory:
+        result_file = Path(directory) / "result.json"
+        env = dict(environment, BENCH_RESULT_FILE=str(result_file), BENCH_EVENTS=json.dumps(list(events)))
+        spawned = time.perf_counter()
+        completed = subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+        )
+        if completed.returncode != 0 or not result_file.exists():
+            raise RuntimeError(f"benchmark child failed ({completed.returncode}):\n{completed.stderr[-3000:]}")
+        result = json.loads(result_file.read_text(encoding="utf-8"))
+    if result["moto_imported"]:
+        raise RuntimeError("a cold-start child imported moto; its figures would include moto's import")
+    return ChildRun(
+        total_ms=(result["answered"] - spawned) * 1000,
+        import_ms=(result["imported"] - spawned) * 1000,
+        max_rss_mb=result["max_rss_kb"] / 1024,
+        statuses=[int(status) for status in result["statuses"]],
+    )
+
+
+def _event(query: str) -> dict[str, Any]:
+    return local_api.http_api_event(
+        path=local_api.ROUTE, raw_query=query, headers={"host": "bench"}, claims={"namespaceId": NAMESPACE}
+    )
+
+
+def _median(runs: Sequence[ChildRun], attribute: str) -> float:
+    return float(statistics.median(getattr(run, attribute) for run in runs))
+
+
+def measure(*, repetitions: int, sessions: int = 1_200) -> dict[str, Any]:
+    """Cold start of the function vs a bare boto3 handler vs the interpreter alone; peak RSS at take=1000."""
+    server, endpoint = start_emulation()
+    try:
+        local_api.prepare_table(
+            generate_sessions(namespaces=[NAMESPACE], per_namespace=sessions), endpoint_url=endpoint, table_name=TABLE
+        )
+        environment = child_environment(endpoint)
+        first_page = [_event("take=50")]
+        variants = {"interpreter": (INTERPRETER, []), "bare": (BARE, []), "function": (FUNCTION, first_page)}
+        runs: dict[str, list[ChildRun]] = {name: [] for name in variants}
+        for code, events in variants.values():
+            run_child(code, environment, events)  # warms the bytecode and page caches; not counted
+        for _ in range(repetitions):
+            for name, (code, events) in variants.items():  # interleaved: drift hits every variant alike
+                run = run_child(code, environment, events)
+                if any(status != 200 for status in run.statuses):
+                    raise RuntimeError(f"{name} child answered {run.statuses}")
+                runs[name].append(run)
+        big = [run_child(FUNCTION, environment, [_event("take=1000")] * 3) for _ in range(max(1, repetitions // 2))]
+        if any(status != 200 for run in big for status in run.statuses):
+            raise RuntimeError("the take=1000 child did not answer 200")
+    finally:
+        server.stop()
+    function_ms = _median(runs["function"], "total_ms")
+    bare_ms = _median(runs["bare"], "total_ms")
+    return {
+        "repetitions": repetitions,
+        "interpreter_ms": _median(runs["interpreter"], "total_ms"),
+        "function_ms": function_ms,
+        "function_import_ms": _median(runs["function"], "import_ms"),
+        "bare_ms": bare_ms,
+        "bare_import_ms": _median(runs["bare"], "import_ms"),
+        "ratio_function_bare": function_ms / bare_ms,
+        "runs_ms": {name: [round(run.total_ms, 1) for run in found] for name, found in runs.items()},
+        "peak_rss_mb": {
+            "function_take_1000": max(run.max_rss_mb for run in big),
+            "function_take_50": max(run.max_rss_mb for run in runs["function"]),
+            "bare": max(run.max_rss_mb for run in runs["bare"]),
+            "interpreter": max(run.max_rss_mb for run in runs["interpreter"]),
+        },
+    }

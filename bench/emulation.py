@@ -1,0 +1,295 @@
+"""Make moto fast enough to hold 100,000-session namespaces, without changing what it answers.
+
+moto 5.2's DynamoDB emulation re-reads and re-sorts the *whole table* on every Query (``Table.all_items``
+sorts every item, then each candidate is compared with slow ``DynamoType`` operations), deep-copies every
+item it passes over, and serializes answers through a generic model-driven serializer (several ms per
+session). With 250,000 items one Query takes ~15 s and the naive baseline's read of a 100,000-session
+namespace would take tens of minutes, so a full benchmark run would take hours.
+
+``accelerated()`` patches two things while it is active, in this process only:
+
+* ``Table.query`` for the plain case (one equality on the hash key, no range condition, no legacy
+  ``QueryFilter``): the candidates come from a cache of each partition of the table and of each index,
+  sorted once with moto's own sort, and ``ExclusiveStartKey`` is found by a dictionary lookup instead of a
+  scan. What follows is moto's own algorithm: ``Limit`` and moto's 1 MB page rule (by moto's own item
+  size), moto's ``LastEvaluatedKey``, index projection, ``FilterExpression``, ``ProjectionExpression``.
+  Items are not deep-copied (nothing on the read path mutates them), and a KEYS_ONLY projection copies
+  the key attributes directly instead of moto's round trip through plain JSON. Anything else goes to
+  moto as is.
+* The JSON body of read answers (Query, Scan, GetItem, BatchGetItem) is written with ``json.dumps``
+  instead of moto's generic serializer; the wire form is the same.
+
+Any write through moto's backend (put, update, delete, transactions, batches) empties the cache.
+``check_equivalence`` replays requests with and without the patches and compares the parsed answers: the
+benchmark runs it on a sample of the requests it measured, so a moto upgrade that breaks the patch fails
+loudly instead of skewing figures.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from moto.dynamodb import responses as moto_responses
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models import table as moto_table
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+
+_READ_OPERATIONS = frozenset({"Query", "Scan", "GetItem", "BatchGetItem"})
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+
+
+@dataclass
+class _Partition:
+    ascending: list[Any]
+    descending: list[Any]
+    sizes_ascending: list[int]
+    position_ascending: dict[tuple[Any, ...], int]
+
+
+def _key(value: Any) -> tuple[str, str]:
+    typed = value if isinstance(value, DynamoType) else DynamoType(value)
+    return typed.type, json.dumps(typed.value, sort_keys=True, default=str)
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.groups: dict[tuple[int, str | None], dict[tuple[str, str], list[Any]]] = {}
+        self.partitions: dict[tuple[int, str | None, tuple[str, str]], _Partition] = {}
+
+    def clear(self) -> None:
+        self.groups.clear()
+        self.partitions.clear()
+
+    def partition(self, table: Any, index_name: str | None, hash_attr: str, value: Any) -> _Partition:
+        wanted = _key(value)
+        cache_key = (id(table), index_name, wanted)
+        found = self.partitions.get(cache_key)
+        if found is not None:
+            return found
+        groups = self.groups.get((id(table), index_name))
+        if groups is None:
+            groups = self._group(table, index_name, hash_attr)
+            self.groups[(id(table), index_name)] = groups
+        members = list(groups.get(wanted, []))
+        if index_name is None:
+            members.sort(key=lambda item: item.range_key)
+        else:
+            hash_attrs, range_attrs = _index_sort_attrs(table, index_name)
+            members = table.sorted_items(hash_attrs, range_attrs, members)
+        position = {_table_key(table, item): i for i, item in enumerate(members)}
+        partition = _Partition(members, members[::-1], [item.size() for item in members], position)
+        self.partitions[cache_key] = partition
+        return partition
+
+    @staticmethod
+    def _group(table: Any, index_name: str | None, hash_attr: str) -> dict[tuple[str, str], list[Any]]:
+        groups: dict[tuple[str, str], list[Any]] = {}
+        range_keys: list[str] = []
+        if index_name is not None:
+            index = table.get_index(index_name)
+            range_keys = [key["AttributeName"] for key in index.schema if key["KeyType"] == "RANGE"]
+        for hash_set in table.items.values():
+            for item in hash_set.values():
+                if index_name is None:
+                    groups.setdefault(_key(item.hash_key), []).append(item)
+                    continue
+                value = item.attrs.get(hash_attr)
+                if value is None or not all(item.attrs.get(name) for name in range_keys):
+                    continue
+                groups.setdefault(_key(value), []).append(item)
+        return groups
+
+
+def _table_key(table: Any, item: Any) -> tuple[Any, ...]:
+    return (_key(item.hash_key), _key(item.range_key) if item.range_key is not None else None)
+
+
+def _index_sort_attrs(table: Any, index_name: str) -> tuple[list[str], list[str | None]]:
+    """The attributes moto's ``Table.query`` sorts an index partition by (see moto's ``sorted_items``)."""
+    index = table.get_index(index_name)
+    hash_keys = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"]
+    range_keys: list[str | None] = [key["AttributeName"] for key in index.schema if key["KeyType"] == "RANGE"]
+    return [*hash_keys, table.hash_key_attr], [*range_keys, table.range_key_attr]
+
+
+_CACHE = _Cache()
+
+
+def _fast_query(original: Any) -> Any:
+    def query(
+        self: Any,
+        hash_key: Any,
+        range_comparison: Any,
+        range_objs: Any,
+        limit: Any,
+        exclusive_start_key: Any,
+        scan_index_forward: bool,
+        projection_expressions: Any,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        filter_expression: Any = None,
+        hash_key_conditions: Any = None,
+        range_key_conditions: Any = None,
+        **filter_kwargs: Any,
+    ) -> Any:
+        args = (hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward)
+        kwargs = {
+            "projection_expressions": projection_expressions,
+            "index_name": index_name,
+            "consistent_read": consistent_read,
+            "filter_expression": filter_expression,
+            "hash_key_conditions": hash_key_conditions,
+            "range_key_conditions": range_key_conditions,
+            **filter_kwargs,
+        }
+        plain = (
+            not range_comparison
+            and not range_key_conditions
+            and not filter_kwargs
+            and hash_key_conditions is not None
+            and len(hash_key_conditions) == 1
+            and self.range_key_attr is not None
+        )
+        if index_name is not None:
+            by_name = {index.name: index for index in self.all_indexes()}
+            index = by_name.get(index_name)
+            plain = plain and index is not None and index in (self.global_indexes or []) and not consistent_read
+            if plain and index is not None:
+                schema = index.schema
+                plain = [k["KeyType"] for k in schema] == ["HASH", "RANGE"]
+                plain = plain and schema[0]["AttributeName"] == hash_key_conditions[0][0]
+        elif plain:
+            plain = hash_key_conditions[0][0] == self.hash_key_attr
+        if not plain:
+            return original(self, *args, **kwargs)
+
+        attr, value = hash_key_conditions[0]
+        partition = _CACHE.partition(self, index_name, attr, value)
+        ordered = partition.ascending if scan_index_forward else partition.descending
+        count = len(ordered)
+        start = 0
+        if exclusive_start_key is not None:
+            table_key = (
+                _key(exclusive_start_key[self.hash_key_attr]),
+                _key(exclusive_start_key[self.range_key_attr]),
+            )
+            ascending_position = partition.position_ascending.get(table_key)
+            if ascending_position is None:
+                return original(self, *args, **kwargs)  # a start key that is not an entry: moto's own scan
+            position = ascending_position if scan_index_forward else count - 1 - ascending_position
+            start = position + 1
+        results: list[Any] = []
+        result_size = 0
+        last_evaluated_key = None
+        for offset in range(start, count):
+            ascending_index = offset if scan_index_forward else count - 1 - offset
+            size = partition.sizes_ascending[ascending_index]
+            if len(results) == limit or result_size + size > moto_table.RESULT_SIZE_LIMIT:
+                last_evaluated_key = self._get_last_evaluated_key(results[-1], index_name)
+                break
+            results.append(ordered[offset])
+            result_size += size
+        scanned_count = len(results)
+        if index_name:
+            index = self.get_index(index_name)
+            if (index.projection or {}).get("ProjectionType") == "KEYS_ONLY":
+                key_names = list(dict.fromkeys([*index.table_key_attrs, *(k["AttributeName"] for k in index.schema)]))
+                results = [_keys_only(result, key_names) for result in results]
+            else:
+                results = [index.project(result) for result in results]
+        if filter_expression is not None:
+            results = [item for item in results if filter_expression.expr(item)]
+        if projection_expressions:
+            results = [result.project(projection_expressions) for result in results]
+        return results, scanned_count, last_evaluated_key
+
+    return query
+
+
+def _keys_only(item: Any, names: list[str]) -> Any:
+    """What moto's KEYS_ONLY projection makes (an item of just the key attributes), without its round trip
+    through plain JSON and deep copies."""
+    projected: Any = Item.__new__(Item)
+    projected.hash_key, projected.range_key = item.hash_key, item.range_key
+    attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.update(attrs, {name: item.attrs[name] for name in names if name in item.attrs})
+    projected.attrs = attrs
+    return projected
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+def _fast_execute(original: Any) -> Any:
+    def execute_result(self: Any, context: Any) -> Any:
+        operation = str(context.operation_model.name)
+        if operation not in _READ_OPERATIONS or isinstance(self.result, Exception):
+            return original(self, context)
+        content_type = "application/x-amz-json-{}".format(
+            context.service_model.metadata.get("jsonVersion", "1.0"),
+        )
+        return 200, {"Content-Type": content_type}, json.dumps(self.result, default=_json_default)
+
+    return execute_result
+
+
+def _invalidating(original: Any) -> Any:
+    def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _CACHE.clear()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            _CACHE.clear()
+
+    return write
+
+
+@contextmanager
+def accelerated(enabled: bool = True) -> Iterator[None]:
+    """Patch moto (this process) as described in the module doc while the block runs."""
+    if not enabled:
+        yield
+        return
+    saved: list[tuple[Any, str, Any]] = [
+        (moto_table.Table, "query", moto_table.Table.query),
+        (moto_responses.DynamoResult, "execute_result", moto_responses.DynamoResult.execute_result),
+    ]
+    saved += [(DynamoDBBackend, name, getattr(DynamoDBBackend, name)) for name in _WRITES]
+    _CACHE.clear()
+    setattr(moto_table.Table, "query", _fast_query(moto_table.Table.query))  # noqa: B010 - patching a method
+    setattr(  # noqa: B010
+        moto_responses.DynamoResult, "execute_result", _fast_execute(moto_responses.DynamoResult.execute_result)
+    )
+    for name in _WRITES:
+        setattr(DynamoDBBackend, name, _invalidating(getattr(DynamoDBBackend, name)))
+    try:
+        yield
+    finally:
+        for owner, name, value in saved:
+            setattr(owner, name, value)
+        _CACHE.clear()
+
+
+def _comparable(response: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in response.items() if key != "ResponseMetadata"}
+
+
+def check_equivalence(call: Any, requests: Sequence[tuple[str, dict[str, Any]]]) -> int:
+    """Replay ``(operation, params)`` requests through ``call`` (an unwrapped ``_make_api_call``) with
+    moto as released and with the patches; raise ``AssertionError`` on any difference. Returns how many
+    were compared. Must be called while the patches are *not* active."""
+    plain = [_comparable(call(operation, params)) for operation, params in requests]
+    with accelerated():
+        fast = [_comparable(call(operation, params)) for operation, params in requests]
+    for (operation, params), expected, got in zip(requests, plain, fast, strict=True):
+        if expected != got:
+            raise AssertionError(f"the accelerated emulation answered {operation} {params} differently")
+    return len(requests)
