@@ -98,6 +98,18 @@ def counts(repository: SessionRepository, namespace: str = "tenant-alpha") -> di
     }
 
 
+ONE_STOPPED_SESSION = {
+    "all": 1,
+    "status=Started": 0,
+    "status=Stopped": 1,
+    "userId=u1": 1,
+    "userId=u1&status=Started": 0,
+    "chargerId=c1": 1,
+    "chargerId=c1&status=Stopped": 1,
+}
+"""The counters after one Stopped session of user u1 on charger c1."""
+
+
 def test_put_keeps_counts_exact_through_status_changes_retries_and_duplicates(repository: SessionRepository) -> None:
     started = make_session(user="u1", charger="c1", status="Started")
     assert repository.put(started) is PutOutcome.CREATED
@@ -116,15 +128,7 @@ def test_put_keeps_counts_exact_through_status_changes_retries_and_duplicates(re
     assert repository.put(stopped) is PutOutcome.UPDATED
     assert repository.put(stopped) is PutOutcome.UNCHANGED  # retried delivery
     assert repository.put(started) is PutOutcome.STALE  # late, out-of-order delivery of the older state
-    assert counts(repository) == {
-        "all": 1,
-        "status=Started": 0,
-        "status=Stopped": 1,
-        "userId=u1": 1,
-        "userId=u1&status=Started": 0,
-        "chargerId=c1": 1,
-        "chargerId=c1&status=Stopped": 1,
-    }
+    assert counts(repository) == ONE_STOPPED_SESSION
     assert (
         repository.list_sessions("tenant-alpha", SessionFilter(status="Stopped")).sessions[0].stoppedReason == "Local"
     )
@@ -169,15 +173,7 @@ def test_a_concurrent_writer_is_detected_and_the_write_redone(repository: Sessio
 
     [stored] = repository.list_sessions("tenant-alpha", SessionFilter()).sessions
     assert stored.status == "Stopped"
-    assert counts(repository) == {
-        "all": 1,
-        "status=Started": 0,
-        "status=Stopped": 1,
-        "userId=u1": 1,
-        "userId=u1&status=Started": 0,
-        "chargerId=c1": 1,
-        "chargerId=c1&status=Stopped": 1,
-    }
+    assert counts(repository) == ONE_STOPPED_SESSION
     item = client.get_item(
         TableName="sessions-test",
         Key={"pk": {"S": "tenant-alpha"}, "sk": {"S": f"{started['createdAt']}#{started['id']}"}},
