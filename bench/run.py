@@ -147,15 +147,15 @@ class Measured:
 
 
 def repeat(
-    action: Callable[[], tuple[list[str], int]],
+    action: Callable[[], tuple[float, list[str], int]],
     meter: Any,
     *,
     repetitions: int,
     min_repetitions: int,
     budget_seconds: float,
 ) -> Measured:
-    """Run ``action`` repeatedly, timing each run and the DynamoDB calls within it (the baseline has no
-    state to warm: no warm-up run)."""
+    """Run ``action`` (which times itself and answers its wall time, ids and count) repeatedly, with the
+    DynamoDB calls made within each run; stop early once the budget is spent."""
     from bench.capacity import cost_of
 
     meter.take()
@@ -166,11 +166,9 @@ def repeat(
     count = -1
     started = time.perf_counter()
     for repetition in range(repetitions):
-        began = time.perf_counter()
-        ids, count = action()
-        ended = time.perf_counter()
+        wall, ids, count = action()
         calls = meter.take()
-        walls.append(ended - began)
+        walls.append(wall)
         dynamodb.append(sum(call.seconds for call in calls))
         if repetition + 1 >= min_repetitions and time.perf_counter() - started > budget_seconds:
             break
@@ -188,7 +186,6 @@ class HandlerTimer:
     def measure(self, meter: Any, mode: Mode) -> Measured:
         from urllib.parse import urlencode
 
-        from bench.capacity import cost_of
 
         raw_query = urlencode(dict(self.query))
         claims = {"namespaceId": self.namespace, "sub": "bench"}
@@ -207,21 +204,13 @@ class HandlerTimer:
             return wall, [session["id"] for session in body["chargingSessions"]], int(body["count"])
 
         once()  # warm: the first call of a route builds Powertools' validation models
-        meter.take()
-        walls: list[float] = []
-        dynamodb: list[float] = []
-        calls: list[Any] = []
-        ids: list[str] = []
-        count = -1
-        started = time.perf_counter()
-        for repetition in range(mode.repetitions):
-            wall, ids, count = once()
-            calls = meter.take()
-            walls.append(wall)
-            dynamodb.append(sum(call.seconds for call in calls))
-            if repetition + 1 >= mode.min_repetitions and time.perf_counter() - started > mode.budget_seconds:
-                break
-        return Measured(ids, count, walls, dynamodb, cost_of(calls, meter), calls)
+        return repeat(
+            once,
+            meter,
+            repetitions=mode.repetitions,
+            min_repetitions=mode.min_repetitions,
+            budget_seconds=mode.budget_seconds,
+        )
 
 
 def measure_baseline(
@@ -229,9 +218,11 @@ def measure_baseline(
 ) -> Measured:
     from bench import baseline
 
-    def action() -> tuple[list[str], int]:
+    def action() -> tuple[float, list[str], int]:  # no state to warm: no warm-up run
+        began = time.perf_counter()
         page, count = baseline.list_sessions(client, table, namespace, query)
-        return [document["id"] for document in page], count
+        wall = time.perf_counter() - began
+        return wall, [document["id"] for document in page], count
 
     return repeat(
         action,
