@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
 from charging_sessions.aws_clients import dynamodb_client
-from charging_sessions.http_api import DigitsOnly, build_resolver, caller_namespace, json_response
+from charging_sessions.http_api import NAMESPACE_CONTEXT_KEY, DigitsOnly, build_resolver, json_response
 from charging_sessions.models import (
     MAX_SAFE_INTEGER,
     ChargingSessionStatus,
@@ -38,8 +38,6 @@ PARAMETERS = ("skip", "take", "userId", "chargerId", "status")
 ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 
 settings = get_settings()
-
-
 repository = SessionRepository(dynamodb_client(settings), settings.table_name, on_invalid_item=report_invalid_item)
 app = build_resolver(namespace_claim=settings.namespace_claim, allowed_parameters=PARAMETERS)
 
@@ -88,7 +86,7 @@ def list_sessions(
     ] = None,
     status: Annotated[ChargingSessionStatus | None, Query(description="Only sessions in this status.")] = None,
 ) -> Response[Any]:
-    namespace = caller_namespace(app.current_event, settings.namespace_claim)
+    namespace: str = app.context[NAMESPACE_CONTEXT_KEY]  # from the verified claims, set by the resolver's guard
     filters = SessionFilter(user_id=userId, charger_id=chargerId, status=status)
     record_request(namespace, filters, skip=skip, take=take)
     page = repository.list_sessions(namespace, filters, skip=skip, take=take)

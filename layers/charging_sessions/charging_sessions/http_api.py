@@ -38,6 +38,10 @@ Put it after the bounds in ``Annotated[int, Field(ge=..., le=...), DigitsOnly, Q
 bounds still reach the OpenAPI document as ``minimum``/``maximum``."""
 
 
+NAMESPACE_CONTEXT_KEY = "namespace"
+"""Where the resolver's context holds the caller's namespace once the guard has read it from the claims."""
+
+
 class UnauthorizedError(Exception):
     """The request carries no usable namespace claim."""
 
@@ -143,7 +147,8 @@ def build_resolver(*, namespace_claim: str, allowed_parameters: Collection[str])
     app.exception_handler(Exception)(internal_error)
 
     def guard(resolver: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-        caller_namespace(resolver.current_event, namespace_claim)
+        namespace = caller_namespace(resolver.current_event, namespace_claim)  # 401 before anything else
+        resolver.append_context(**{NAMESPACE_CONTEXT_KEY: namespace})  # type: ignore[no-untyped-call]
         unexpected = unexpected_parameters(resolver.current_event, allowed_parameters)
         if unexpected:
             raise BadRequestError(describe_unexpected(unexpected))
