@@ -186,7 +186,6 @@ class HandlerTimer:
     def measure(self, meter: Any, mode: Mode) -> Measured:
         from urllib.parse import urlencode
 
-
         raw_query = urlencode(dict(self.query))
         claims = {"namespaceId": self.namespace, "sub": "bench"}
 
