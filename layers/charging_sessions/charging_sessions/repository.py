@@ -67,13 +67,6 @@ class SessionFilter:
         """Which filters are set, e.g. ``userId+status`` (``none`` without filters): low cardinality."""
         return "+".join(self.as_dict()) or "none"
 
-    def matches(self, session: Mapping[str, Any]) -> bool:
-        return (
-            (self.user_id is None or session.get("userId") == self.user_id)
-            and (self.charger_id is None or session.get("chargerId") == self.charger_id)
-            and (self.status is None or session.get("status") == self.status)
-        )
-
 
 class PutOutcome(StrEnum):
     CREATED = "created"
@@ -95,6 +88,10 @@ class NamespaceNotEmptyError(RuntimeError):
 def _key_part(name: str, value: str | None) -> None:
     if value is not None and not 0 < len(value) <= keys.MAX_KEY_PART_CHARS:
         raise ValueError(f"{name} must be 1 to {keys.MAX_KEY_PART_CHARS} characters to be stored")
+
+
+def _counter_item(pk: str, sk: str, n: int) -> Item:
+    return {keys.PK: {"S": pk}, keys.SK: {"S": sk}, keys.COUNT: {"N": str(n)}}
 
 
 def counter_keys(document: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -263,17 +260,21 @@ class SessionRepository:
         request["ExpressionAttributeValues"][":charger"] = {"S": filters.charger_id}
         count = 0
         documents: list[dict[str, Any]] = []
-        while True:
-            response = self._call(stats, self._client.query, **request)
-            for item in response["Items"]:
-                if skip <= count < skip + take:
-                    documents.append(from_item(item))
-                count += 1
-            if "LastEvaluatedKey" not in response:
-                break
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in self._all_items(request, stats):
+            if skip <= count < skip + take:
+                documents.append(from_item(item))
+            count += 1
         sessions, invalid = self._validate(documents)
         return SessionPage(sessions, count, invalid, view.name + "+chargerId", stats)
+
+    def _all_items(self, request: dict[str, Any], stats: ReadStats) -> Iterator[Item]:
+        """Every item a query matches, following ``LastEvaluatedKey`` across DynamoDB's 1 MB pages."""
+        while True:
+            response = self._call(stats, self._client.query, **request)
+            yield from response["Items"]
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _validate(self, documents: list[dict[str, Any]]) -> tuple[list[ChargingSession], int]:
         """Stored items that do not fit the contract are left out of the page and reported, never answered."""
@@ -408,9 +409,7 @@ class SessionRepository:
                 self._batch_put(batch)
                 batch = []
         self._batch_put(batch)
-        self._batch_put(
-            [{keys.PK: {"S": pk}, keys.SK: {"S": sk}, keys.COUNT: {"N": str(n)}} for (pk, sk), n in counts.items()]
-        )
+        self._batch_put([_counter_item(pk, sk, n) for (pk, sk), n in counts.items()])
         return loaded
 
     def _stored_counter(self, pk: str, sk: str) -> int:
@@ -441,12 +440,7 @@ class SessionRepository:
             ConsistentRead=True,
         )
         request["ExpressionAttributeNames"]["#status"] = "status"
-        while True:
-            response = self._client.query(**request)
-            yield from (from_item(item) for item in response["Items"])
-            if "LastEvaluatedKey" not in response:
-                return
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return (from_item(item) for item in self._all_items(request, ReadStats()))
 
     def recount(self, namespace: str) -> dict[str, int]:
         """Rebuild the namespace's counters from its sessions; returns counter sort key -> count.
@@ -464,15 +458,8 @@ class SessionRepository:
             "ExpressionAttributeValues": {":pk": {"S": pk}},
             "ProjectionExpression": "#pk, sk",
         }
-        stale: list[str] = []
-        while True:
-            response = self._client.query(**request)
-            stale += [item[keys.SK]["S"] for item in response["Items"] if (pk, item[keys.SK]["S"]) not in counts]
-            if "LastEvaluatedKey" not in response:
-                break
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        self._batch_put(
-            [{keys.PK: {"S": p}, keys.SK: {"S": s}, keys.COUNT: {"N": str(n)}} for (p, s), n in counts.items()]
-        )
-        self._batch_put([{keys.PK: {"S": pk}, keys.SK: {"S": s}, keys.COUNT: {"N": "0"}} for s in stale])
+        stored = (item[keys.SK]["S"] for item in self._all_items(request, ReadStats()))
+        stale = [sk for sk in stored if (pk, sk) not in counts]
+        self._batch_put([_counter_item(p, s, n) for (p, s), n in counts.items()])
+        self._batch_put([_counter_item(pk, sk, 0) for sk in stale])
         return {sk: n for (_, sk), n in counts.items()}
