@@ -17,12 +17,10 @@ if TYPE_CHECKING:
 SERVICE = "charging-sessions"
 METRICS_NAMESPACE = "ChargingSessions"
 
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE))
-tracer = Tracer(service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE))
-metrics = Metrics(
-    namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", METRICS_NAMESPACE),
-    service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE),
-)
+_service = os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE)
+logger = Logger(service=_service)
+tracer = Tracer(service=_service)
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", METRICS_NAMESPACE), service=_service)
 
 
 class MetricName:
