@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from charging_sessions import local_api
-from charging_sessions.demo_data import generate_sessions
+from charging_sessions.routes import LIST_SESSIONS_PATH
+from local_toolkit import gateway, harness
+from local_toolkit.demo_data import generate_sessions
 
 NAMESPACE = "tenant-coldstart"
 TABLE = "charging-sessions-coldstart"
@@ -139,7 +140,7 @@ def child_environment(endpoint: str) -> dict[str, str]:
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_", "DYNAMODB_"))
     }
-    environment.update(local_api.local_environment(endpoint, table_name=TABLE))
+    environment.update(harness.local_environment(endpoint, table_name=TABLE))
     # As inside Lambda: the X-Ray SDK (which Powertools' Tracer imports even with tracing off) then picks its
     # Lambda sampler instead of building a sampling client for a local X-Ray daemon (~100 ms, never paid in AWS).
     environment["LAMBDA_TASK_ROOT"] = str(Path.cwd())
@@ -170,8 +171,8 @@ def run_child(code: str, environment: Mapping[str, str], events: Sequence[dict[s
 
 
 def _event(query: str) -> dict[str, Any]:
-    return local_api.http_api_event(
-        path=local_api.ROUTE, raw_query=query, headers={"host": "bench"}, claims={"namespaceId": NAMESPACE}
+    return gateway.http_api_event(
+        path=LIST_SESSIONS_PATH, raw_query=query, headers={"host": "bench"}, claims={"namespaceId": NAMESPACE}
     )
 
 
@@ -183,7 +184,7 @@ def measure(*, repetitions: int, sessions: int = 1_200) -> dict[str, Any]:
     """Cold start of the function vs a bare boto3 handler vs the interpreter alone; peak RSS at take=1000."""
     server, endpoint = start_emulation()
     try:
-        local_api.prepare_table(
+        harness.prepare_table(
             generate_sessions(namespaces=[NAMESPACE], per_namespace=sessions), endpoint_url=endpoint, table_name=TABLE
         )
         environment = child_environment(endpoint)

@@ -37,7 +37,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
-from charging_sessions import local_api
+from charging_sessions.routes import LIST_SESSIONS_PATH
+from local_toolkit import gateway, harness
 
 TABLE = "charging-sessions-bench"
 CHECK_TABLE = "charging-sessions-bench-check"
@@ -75,7 +76,7 @@ def namespace_of(size: int) -> str:
 
 def request_queries(namespace: str, size: int, deep_skip: int) -> dict[str, dict[str, str]]:
     """The measured requests (API query parameters) for a namespace of ``size`` sessions."""
-    from charging_sessions.demo_data import demo_charger_id, demo_user_id
+    from local_toolkit.demo_data import demo_charger_id, demo_user_id
 
     user, charger = demo_user_id(namespace, 1), demo_charger_id(namespace, 1)
     last = (max(size - 1, 0) // TAKE) * TAKE
@@ -190,10 +191,10 @@ class HandlerTimer:
         claims = {"namespaceId": self.namespace, "sub": "bench"}
 
         def once() -> tuple[float, list[str], int]:
-            event = local_api.http_api_event(
-                path=local_api.ROUTE, raw_query=raw_query, headers={"host": "bench"}, claims=claims
+            event = gateway.http_api_event(
+                path=LIST_SESSIONS_PATH, raw_query=raw_query, headers={"host": "bench"}, claims=claims
             )
-            context = local_api.LambdaContext()
+            context = gateway.LambdaContext()
             began = time.perf_counter()
             response = self.function.lambda_handler(event, context)
             wall = time.perf_counter() - began
@@ -257,11 +258,11 @@ def progress(message: str) -> None:
 
 
 def load(client: Any, table: str, counts: Mapping[str, int]) -> float:
-    from charging_sessions.demo_data import generate_sessions
-    from charging_sessions.repository import SessionRepository
+    from charging_sessions.writer import SessionWriter
+    from local_toolkit.demo_data import generate_sessions
 
     began = time.perf_counter()
-    SessionRepository(client, table).load(generate_sessions(namespaces=list(counts), per_namespace=dict(counts)))
+    SessionWriter(client, table).load(generate_sessions(namespaces=list(counts), per_namespace=dict(counts)))
     return time.perf_counter() - began
 
 
@@ -272,32 +273,28 @@ def verify_emulation(client: Any, sessions: int, deep_skip: int) -> int:
     as released) are checked in their ``Select=COUNT`` form, which pages the same way."""
     from bench.capacity import Meter, _unfiltered
     from bench.emulation import check_equivalence
-    from charging_sessions.repository import SessionFilter, SessionRepository
-    from charging_sessions.storage_keys import PK, namespace_pk
-    from charging_sessions.template_table import create_table
+    from charging_sessions.reader import SessionFilter, SessionReader
+    from charging_sessions.settings import DEFAULT_TAKE
+    from charging_sessions.storage_layout import namespace_sessions_query
+    from local_toolkit.template_table import create_table
 
     create_table(client, CHECK_TABLE)
     namespace = namespace_of(sessions)
     load(client, CHECK_TABLE, {namespace: sessions, NEIGHBOUR: 300})
     meter = Meter(client).install()
     try:
-        repository = SessionRepository(client, CHECK_TABLE)
+        reader = SessionReader(client, CHECK_TABLE)
         for query in request_queries(namespace, sessions, deep_skip).values():
             filters = SessionFilter(query.get("userId"), query.get("chargerId"), query.get("status"))
-            repository.list_sessions(namespace, filters, skip=int(query.get("skip", 0)), take=int(query["take"]))
+            reader.list_sessions(namespace, filters, skip=int(query.get("skip", 0)), take=int(query["take"]))
         user_and_charger = SessionFilter(user_id=demo_user(namespace), charger_id=demo_charger(namespace))
-        repository.list_sessions(namespace, user_and_charger)
+        reader.list_sessions(namespace, user_and_charger, take=DEFAULT_TAKE)
         recorded = [(call.operation, call.params) for call in meter.take()]
     finally:
         meter.uninstall()
     # The side channel's replays of COUNT reads (keys-only entries: small), and the baseline's read.
     recorded += [(operation, _unfiltered(params)) for operation, params in recorded if params.get("Select") == "COUNT"]
-    whole: dict[str, Any] = {
-        "TableName": CHECK_TABLE,
-        "KeyConditionExpression": "#pk = :pk",
-        "ExpressionAttributeNames": {"#pk": PK},
-        "ExpressionAttributeValues": {":pk": {"S": namespace_pk(namespace)}},
-    }
+    whole = namespace_sessions_query(CHECK_TABLE, namespace)
     middle = client.query(**whole, Select="COUNT", Limit=deep_skip)["LastEvaluatedKey"]
     recorded += [
         ("Query", {**whole, "Select": "COUNT"}),
@@ -308,13 +305,13 @@ def verify_emulation(client: Any, sessions: int, deep_skip: int) -> int:
 
 
 def demo_user(namespace: str) -> str:
-    from charging_sessions.demo_data import demo_user_id
+    from local_toolkit.demo_data import demo_user_id
 
     return demo_user_id(namespace, 1)
 
 
 def demo_charger(namespace: str) -> str:
-    from charging_sessions.demo_data import demo_charger_id
+    from local_toolkit.demo_data import demo_charger_id
 
     return demo_charger_id(namespace, 1)
 
@@ -326,12 +323,12 @@ def run_requests(mode: Mode, accelerate: bool) -> dict[str, Any]:
     from bench.emulation import accelerated
     from charging_sessions.aws_clients import dynamodb_client
     from charging_sessions.settings import Settings
-    from charging_sessions.template_table import create_table
+    from local_toolkit.template_table import create_table
 
     rows: list[dict[str, Any]] = []
     meta: dict[str, Any] = {}
     with mock_aws():
-        function = local_api.load_handler()
+        function = harness.load_handler()
         table = function.settings.table_name
         loader = dynamodb_client(Settings.model_validate({"TABLE_NAME": table}))
         if accelerate:
@@ -348,7 +345,7 @@ def run_requests(mode: Mode, accelerate: bool) -> dict[str, Any]:
         gc.collect()
         gc.freeze()  # the emulation's heap is not the function's: keep it out of the collector's scans
 
-        client = function.repository._client
+        client = function.reader.client
         meter = Meter(client).install()
         with open(os.devnull, "w", encoding="utf-8") as sink, quiet_function(sink), accelerated(accelerate):
             for size in mode.sizes:
@@ -512,7 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.repetitions is not None:
         mode = Mode(**{**mode.__dict__, "repetitions": args.repetitions})
 
-    os.environ.update(local_api.local_environment(None, table_name=TABLE))
+    os.environ.update(harness.local_environment(None, table_name=TABLE))
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "DYNAMODB_ENDPOINT_URL"):
         os.environ.pop(name, None)
 

@@ -15,7 +15,7 @@ import pytest
 @contextmanager
 def local_server(*extra_args: str) -> Iterator[str]:
     """Starts the local server on a free port; yields the list route's URL; stops the server on exit."""
-    command = [sys.executable, "-m", "charging_sessions.cli", "serve", "--port", "0", *extra_args]
+    command = [sys.executable, "-m", "local_toolkit.cli", "serve", "--port", "0", *extra_args]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
     try:
         assert process.stdout is not None

@@ -1,7 +1,7 @@
 """GET /api/charging-sessions/list/for/namespace: the caller's namespace's charging sessions, newest first.
 
-The function is thin: Powertools validates the query, the layer's repository reads the table, and the
-response is produced from the shared pydantic response model.
+The function is thin: the HTTP edge admits the caller and Powertools validates the query, the layer's
+reader reads the table, and the response is produced from the shared pydantic response model.
 """
 
 from typing import Annotated, Any
@@ -13,13 +13,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
 from charging_sessions.aws_clients import dynamodb_client
-from charging_sessions.http_api import NAMESPACE_CONTEXT_KEY, DigitsOnly, build_resolver, json_response
-from charging_sessions.models import (
-    MAX_SAFE_INTEGER,
-    ChargingSessionStatus,
-    ErrorResponse,
-    ListChargingSessionsResponse,
+from charging_sessions.http_edge import (
+    NAMESPACE_CONTEXT_KEY,
+    NO_CONTROL_CHARACTERS,
+    DigitsOnly,
+    HttpEdge,
+    json_response,
 )
+from charging_sessions.models import MAX_SAFE_INTEGER, ChargingSessionStatus, ListChargingSessionsResponse
 from charging_sessions.observability import (
     logger,
     metrics,
@@ -29,21 +30,19 @@ from charging_sessions.observability import (
     report_invalid_item,
     tracer,
 )
-from charging_sessions.repository import SessionFilter, SessionRepository
+from charging_sessions.reader import SessionFilter, SessionReader
+from charging_sessions.routes import LIST_SESSIONS_PATH
 from charging_sessions.settings import get_settings
-from charging_sessions.storage_keys import MAX_KEY_PART_CHARS
-
-ROUTE = "/api/charging-sessions/list/for/namespace"
-PARAMETERS = ("skip", "take", "userId", "chargerId", "status")
-ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+from charging_sessions.storage_layout import MAX_KEY_PART_CHARS
 
 settings = get_settings()
-repository = SessionRepository(dynamodb_client(settings), settings.table_name, on_invalid_item=report_invalid_item)
-app = build_resolver(namespace_claim=settings.namespace_claim, allowed_parameters=PARAMETERS)
+reader = SessionReader(dynamodb_client(settings), settings.table_name, on_invalid_item=report_invalid_item)
+edge = HttpEdge(namespace_claim=settings.namespace_claim)
+app = edge.resolver
 
 
-@app.get(
-    ROUTE,
+@edge.get(
+    LIST_SESSIONS_PATH,
     summary="List charging sessions for namespace",
     description="List the charging sessions that belong under the caller's namespace, newest first, with filters.",
     operation_id="listChargingSessionsForNamespace",
@@ -52,15 +51,6 @@ app = build_resolver(namespace_claim=settings.namespace_claim, allowed_parameter
         200: {
             "description": "Response for status ok",
             "content": {"application/json": {"model": ListChargingSessionsResponse}},
-        },
-        400: {"description": "A query parameter is invalid", "content": {"application/json": {"model": ErrorResponse}}},
-        401: {
-            "description": "No usable namespace in the caller's identity",
-            "content": {"application/json": {"model": ErrorResponse}},
-        },
-        500: {
-            "description": "Response for status internalServerError",
-            "content": {"application/json": {"model": ErrorResponse}},
         },
     },
 )
@@ -75,21 +65,27 @@ def list_sessions(
     userId: Annotated[
         str | None,
         Query(
-            min_length=1, max_length=MAX_KEY_PART_CHARS, pattern=ID_PATTERN, description="Only this user's sessions."
+            min_length=1,
+            max_length=MAX_KEY_PART_CHARS,
+            pattern=NO_CONTROL_CHARACTERS,
+            description="Only this user's sessions.",
         ),
     ] = None,
     chargerId: Annotated[
         str | None,
         Query(
-            min_length=1, max_length=MAX_KEY_PART_CHARS, pattern=ID_PATTERN, description="Only this charger's sessions."
+            min_length=1,
+            max_length=MAX_KEY_PART_CHARS,
+            pattern=NO_CONTROL_CHARACTERS,
+            description="Only this charger's sessions.",
         ),
     ] = None,
     status: Annotated[ChargingSessionStatus | None, Query(description="Only sessions in this status.")] = None,
 ) -> Response[Any]:
-    namespace: str = app.context[NAMESPACE_CONTEXT_KEY]  # from the verified claims, set by the resolver's guard
+    namespace: str = app.context[NAMESPACE_CONTEXT_KEY]  # from the verified claims, set by the edge's guard
     filters = SessionFilter(user_id=userId, charger_id=chargerId, status=status)
     record_request(namespace, filters, skip=skip, take=take)
-    page = repository.list_sessions(namespace, filters, skip=skip, take=take)
+    page = reader.list_sessions(namespace, filters, skip=skip, take=take)
     record_page(page)
     return json_response(200, ListChargingSessionsResponse(chargingSessions=page.sessions, count=page.count))
 

@@ -25,7 +25,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from charging_sessions.local_api import make_token
+from local_toolkit.gateway import make_token
 from tests.local_server import base_url, local_server
 
 pytestmark = pytest.mark.e2e

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from charging_sessions.openapi_document import generate
+from local_toolkit.openapi_document import generate
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 

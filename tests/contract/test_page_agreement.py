@@ -17,10 +17,11 @@ import jsonschema_rs
 import pytest
 
 from charging_sessions.models import MAX_SAFE_INTEGER
-from charging_sessions.openapi_document import generate
+from charging_sessions.routes import LIST_SESSIONS_PATH
+from local_toolkit.openapi_document import generate
 
 PAGE = json.loads((Path(__file__).with_name("page_schema.json")).read_text(encoding="utf-8"))
-ROUTE = "/api/charging-sessions/list/for/namespace"
+ROUTE = LIST_SESSIONS_PATH
 FACETS = (
     *("type", "enum", "const", "format", "pattern", "minLength", "maxLength"),
     *("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems"),

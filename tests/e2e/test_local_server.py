@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from charging_sessions.local_api import make_token
 from charging_sessions.models import ChargingSession
+from local_toolkit.gateway import make_token
 from tests.local_server import base_url, local_server
 
 pytestmark = pytest.mark.e2e

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from charging_sessions.repository import SessionRepository
-from tests.conftest import call, event
+from charging_sessions.writer import SessionWriter
 from tests.factories import make_session
+from tests.support import call, event
 
 HUGE = ["9007199254740992", str(2**64), "1" + "0" * 100, "-9007199254740992", "1e309", "NaN", "Infinity", "0x10"]
 LONG = "x" * 10_240
@@ -20,9 +20,9 @@ KEY_LIMIT = "é" * 700  # 1,400 UTF-8 bytes: beyond what a key part may hold
 
 
 @pytest.fixture
-def stored(repository: SessionRepository) -> None:
-    repository.load([make_session(minute=i, user="u#1", charger="c%1") for i in range(3)])
-    repository.load([make_session(namespace="tenant-alpha#u", minute=9, user="1")])
+def stored(writer: SessionWriter) -> None:
+    writer.load([make_session(minute=i, user="u#1", charger="c%1") for i in range(3)])
+    writer.load([make_session(namespace="tenant-alpha#u", minute=9, user="1")])
 
 
 @pytest.mark.parametrize("name", ["skip", "take"])

@@ -10,21 +10,21 @@ from typing import Any
 
 import pytest
 
-from charging_sessions import cli, local_api
-from charging_sessions.repository import SessionFilter, SessionRepository
+from charging_sessions.reader import SessionFilter, SessionReader
+from local_toolkit import cli, gateway
 from tests.conftest import ROOT
 from tests.factories import make_session
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "charging_sessions.cli", *args], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", "local_toolkit.cli", *args], capture_output=True, text=True, timeout=120, check=False
     )
 
 
 def test_token_carries_the_namespace_claim(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["token", "tenant-x"]) == 0
-    claims = local_api.decode_claims(f"Bearer {capsys.readouterr().out.strip()}")
+    claims = gateway.decode_claims(f"Bearer {capsys.readouterr().out.strip()}")
     assert claims is not None
     assert claims["namespaceId"] == "tenant-x"
 
@@ -52,7 +52,7 @@ def test_invoke_runs_an_event_file_without_docker(event: str, status: int) -> No
 
 
 def test_import_is_idempotent_and_recount_agrees(
-    repository: SessionRepository, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    reader: SessionReader, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sessions: list[dict[str, Any]] = [
         make_session(minute=i, status="Started" if i % 2 else "Stopped") for i in range(6)
@@ -63,7 +63,7 @@ def test_import_is_idempotent_and_recount_agrees(
     assert json.loads(capsys.readouterr().out) == {"created": 6}
     assert cli.main(["import", str(path)]) == 0
     assert json.loads(capsys.readouterr().out) == {"unchanged": 6}
-    assert repository.list_sessions("tenant-alpha", SessionFilter(status="Started"), take=0).count == 3
+    assert reader.list_sessions("tenant-alpha", SessionFilter(status="Started"), skip=0, take=0).count == 3
     assert cli.main(["recount", "tenant-alpha"]) == 0
     assert json.loads(capsys.readouterr().out)["total"] == 6
-    assert repository.list_sessions("tenant-alpha", SessionFilter(status="Started"), take=0).count == 3
+    assert reader.list_sessions("tenant-alpha", SessionFilter(status="Started"), skip=0, take=0).count == 3

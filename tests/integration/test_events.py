@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from charging_sessions.demo_data import generate_session_list
 from charging_sessions.models import ChargingSession
-from charging_sessions.repository import SessionRepository
-from tests.conftest import ROOT, call, reference
+from charging_sessions.writer import SessionWriter
+from local_toolkit.demo_data import generate_session_list
+from tests.conftest import ROOT
+from tests.support import call, reference
 
 EVENTS = ROOT / "events"
 ROW = re.compile(r"^\| `(?P<file>[\w.-]+\.json)` \|.*\| (?P<status>\d{3}) \|$")
@@ -28,9 +29,9 @@ def test_every_event_file_is_documented_and_every_documented_file_exists() -> No
 
 
 @pytest.mark.parametrize(("name", "expected"), sorted(documented().items()))
-def test_event(function: ModuleType, repository: SessionRepository, name: str, expected: int) -> None:
+def test_event(function: ModuleType, writer: SessionWriter, name: str, expected: int) -> None:
     sessions = generate_session_list()
-    repository.load(sessions)
+    writer.load(sessions)
     event: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
     status, body = call(function, event)
     assert status == expected, body

@@ -15,12 +15,14 @@ import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ReadTimeoutError
 
-from charging_sessions.repository import SessionRepository
+from charging_sessions.reader import SessionReader
 from charging_sessions.settings import Settings
-from charging_sessions.template_table import create_table_request, load_template
-from tests.conftest import TABLE, call, event
+from charging_sessions.writer import SessionWriter
+from local_toolkit.template_table import create_table_request, load_template
+from tests.conftest import TABLE
 from tests.factories import make_session
 from tests.integration.test_observability import emf, metric_values
+from tests.support import call, event
 
 Logs = Callable[[], list[dict[str, Any]]]
 
@@ -60,11 +62,11 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 
 @pytest.fixture
-def inject(function: ModuleType, repository: SessionRepository) -> Callable[[Faults], Faults]:
-    repository.load([make_session(minute=i) for i in range(3)])
+def inject(function: ModuleType, writer: SessionWriter) -> Callable[[Faults], Faults]:
+    writer.load([make_session(minute=i) for i in range(3)])
 
     def install(faults: Faults) -> Faults:
-        function.repository._client.meta.events.register_first("before-send.dynamodb", faults)
+        function.reader.client.meta.events.register_first("before-send.dynamodb", faults)
         return faults
 
     return install
@@ -157,9 +159,8 @@ def test_a_missing_index_answers_a_clean_500(
     request["GlobalSecondaryIndexes"] = [i for i in request["GlobalSecondaryIndexes"] if i["IndexName"] != "by-user"]
     request["AttributeDefinitions"] = [a for a in request["AttributeDefinitions"] if a["AttributeName"] != "gUser"]
     client.create_table(**request)
-    repository = SessionRepository(client, "no-user-index")
-    repository.load([make_session(user="u1")])
-    monkeypatch.setattr(function, "repository", repository)
+    SessionWriter(client, "no-user-index").load([make_session(user="u1")])
+    monkeypatch.setattr(function, "reader", SessionReader(client, "no-user-index"))
     assert call(function, event())[0] == 200  # the table itself works
     status, body = call(function, event("userId=u1"))
     assert (status, body) == (500, {"success": False, "message": "Internal server error"})
@@ -177,7 +178,7 @@ def test_worst_case_of_a_failing_call_fits_inside_the_function_timeout() -> None
 
 def test_client_uses_the_configured_timeouts_and_retries(function: ModuleType) -> None:
     settings = Settings.model_validate({"TABLE_NAME": TABLE})
-    config = function.repository._client.meta.config
+    config = function.reader.client.meta.config
     assert config.connect_timeout == settings.dynamodb_connect_timeout
     assert config.read_timeout == settings.dynamodb_read_timeout
     assert config.retries == {"mode": "standard", "total_max_attempts": settings.dynamodb_max_attempts}

@@ -11,19 +11,19 @@ import pytest
 from botocore.exceptions import ClientError, ConnectTimeoutError
 
 from charging_sessions.models import ChargingSession
-from charging_sessions.repository import SessionRepository
-from tests.conftest import call, event, reference
+from charging_sessions.writer import SessionWriter
 from tests.factories import make_session
+from tests.support import call, event, reference
 
 
 @pytest.fixture
-def stored(repository: SessionRepository) -> list[dict[str, Any]]:
+def stored(writer: SessionWriter) -> list[dict[str, Any]]:
     sessions = [
         make_session(minute=i, user=f"u{i % 3}", charger=f"c{i % 2}", status="Started" if i % 5 == 0 else "Stopped")
         for i in range(30)
     ]
     sessions += [make_session(namespace="tenant-beta", minute=i, user="u1", charger="c1") for i in range(5)]
-    repository.load(sessions)
+    writer.load(sessions)
     return sessions
 
 
@@ -59,8 +59,8 @@ def test_answers_match_the_reference(
         assert session["namespaceId"] == "tenant-alpha"
 
 
-def test_default_page_is_fifty(function: ModuleType, repository: SessionRepository) -> None:
-    repository.load([make_session(minute=i) for i in range(60)])
+def test_default_page_is_fifty(function: ModuleType, writer: SessionWriter) -> None:
+    writer.load([make_session(minute=i) for i in range(60)])
     status, body = call(function, event())
     assert status == 200 and len(body["chargingSessions"]) == 50 and body["count"] == 60
 
@@ -97,10 +97,8 @@ def test_bad_input_gets_400_naming_the_parameter(
     assert set(body) == {"success", "message"}
 
 
-def test_a_comma_in_a_single_value_is_a_value_not_a_repetition(
-    function: ModuleType, repository: SessionRepository
-) -> None:
-    repository.load([make_session(user="a,b"), make_session(user="a")])
+def test_a_comma_in_a_single_value_is_a_value_not_a_repetition(function: ModuleType, writer: SessionWriter) -> None:
+    writer.load([make_session(user="a,b"), make_session(user="a")])
     status, body = call(function, event("userId=a%2Cb"))
     assert status == 200 and body["count"] == 1 and body["chargingSessions"][0]["userId"] == "a,b"
 
@@ -173,7 +171,7 @@ def test_internal_failures_answer_500_without_internals(
     def fail(*_: Any, **__: Any) -> Any:
         raise failure
 
-    monkeypatch.setattr(function.repository, "list_sessions", fail)
+    monkeypatch.setattr(function.reader, "list_sessions", fail)
     status, body = call(function, event())
     assert status == 500
     assert body == {"success": False, "message": "Internal server error"}
@@ -203,13 +201,13 @@ def test_the_table_missing_for_real_answers_500(
 
 def test_stored_items_that_break_the_contract_are_left_out_and_reported(
     function: ModuleType,
-    repository: SessionRepository,
+    writer: SessionWriter,
     client: Any,
     capsys: pytest.CaptureFixture[str],
     logs: Callable[[], list[dict[str, Any]]],
 ) -> None:
     good = [make_session(minute=i) for i in range(3)]
-    repository.load(good)
+    writer.load(good)
     # another service writes a session with an unknown status and no price, bypassing the contract
     item = client.get_item(
         TableName="sessions-test",
@@ -239,7 +237,7 @@ def test_only_the_configured_claim_selects_the_namespace(function: ModuleType, s
 def test_the_claim_name_is_configuration() -> None:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-    from charging_sessions.http_api import UnauthorizedError, caller_namespace
+    from charging_sessions.http_edge import UnauthorizedError, caller_namespace
 
     request = APIGatewayProxyEventV2(event(claims={"custom:tenant": "t-1", "namespaceId": "t-2"}, namespace=None))
     assert caller_namespace(request, "custom:tenant") == "t-1"

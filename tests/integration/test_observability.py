@@ -13,13 +13,13 @@ import pytest
 from aws_lambda_powertools.metrics.provider import cold_start
 from botocore.exceptions import ClientError
 
-from charging_sessions import local_api
-from charging_sessions.repository import SessionRepository
-from tests.conftest import event
+from charging_sessions.writer import SessionWriter
+from local_toolkit import gateway
 from tests.factories import make_session
+from tests.support import event
 
 Logs = Callable[[], list[dict[str, Any]]]
-TOKEN = local_api.make_token("tenant-alpha")
+TOKEN = gateway.make_token("tenant-alpha")
 
 
 def emf(output: str) -> list[dict[str, Any]]:
@@ -42,9 +42,9 @@ def dimensions(documents: list[dict[str, Any]]) -> set[str]:
     }
 
 
-def invoke(function: ModuleType, request: dict[str, Any]) -> tuple[dict[str, Any], local_api.LambdaContext]:
+def invoke(function: ModuleType, request: dict[str, Any]) -> tuple[dict[str, Any], gateway.LambdaContext]:
     request["headers"]["authorization"] = f"Bearer {TOKEN}"
-    context = local_api.LambdaContext()
+    context = gateway.LambdaContext()
     return function.lambda_handler(request, context), context
 
 
@@ -60,12 +60,12 @@ def debug_logging(function: ModuleType) -> Any:
 
 def test_a_normal_request(
     function: ModuleType,
-    repository: SessionRepository,
+    writer: SessionWriter,
     logs: Logs,
     capsys: pytest.CaptureFixture[str],
     debug_logging: Any,
 ) -> None:
-    repository.load([make_session(minute=i, user="u1") for i in range(7)])
+    writer.load([make_session(minute=i, user="u1") for i in range(7)])
     cold_start.is_cold_start = True
     request = event("userId=u1&status=Stopped&skip=1&take=3")
     response, context = invoke(function, request)
@@ -123,7 +123,7 @@ def test_a_dynamodb_fault(
             {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded for table sessions-test"}}, "Query"
         )
 
-    monkeypatch.setattr(function.repository, "list_sessions", throttled)
+    monkeypatch.setattr(function.reader, "list_sessions", throttled)
     request = event("chargerId=c1")
     response, context = invoke(function, request)
     assert response["statusCode"] == 500

@@ -17,10 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from charging_sessions.repository import SessionRepository
-from charging_sessions.template_table import create_table
-from tests.conftest import TABLE, call, event, reference
+from charging_sessions.reader import SessionReader
+from charging_sessions.writer import SessionWriter
+from local_toolkit.template_table import create_table
+from tests.conftest import TABLE
 from tests.factories import make_session
+from tests.support import call, event, reference
 
 # Pairs that would collide if key parts were joined without escaping: ("t", "u1#Started") and ("t#u1", "Started");
 # ("t#", "u1") and ("t", "#u1"); ("t", "c1#u1") and ("t#c1", "u1"); namespace "t#count" and t's counters.
@@ -61,16 +63,16 @@ _tables = itertools.count()
 def emulated(function: ModuleType, sessions: list[dict[str, Any]]) -> Iterator[None]:
     """A fresh emulated table holding ``sessions``, served by the function, for one hypothesis example
     (inside the test's moto mock, which the ``function`` fixture started)."""
-    original = function.repository
+    original = function.reader
     client = original._client
     name = f"{TABLE}-{next(_tables)}"
     create_table(client, name)
-    SessionRepository(client, name).load(sessions)
-    setattr(function, "repository", SessionRepository(client, name, on_invalid_item=reading_foreign_items))  # noqa: B010
+    SessionWriter(client, name).load(sessions)
+    setattr(function, "reader", SessionReader(client, name, on_invalid_item=reading_foreign_items))  # noqa: B010
     try:
         yield
     finally:
-        setattr(function, "repository", original)  # noqa: B010
+        setattr(function, "reader", original)  # noqa: B010
         client.delete_table(TableName=name)
 
 

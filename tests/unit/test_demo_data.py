@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from charging_sessions.demo_data import (
+from charging_sessions.models import ChargingSession, DayOfWeek, StopReason
+from local_toolkit.demo_data import (
     DEFAULT_NAMESPACES,
     generate_session_list,
     generate_sessions,
     namespace_suffix,
 )
-from charging_sessions.models import ChargingSession, DayOfWeek, StopReason
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from charging_sessions import storage_keys as keys
+from charging_sessions import storage_layout as keys
 from charging_sessions.observability import MetricName
-from charging_sessions.template_table import load_template, table_properties
+from local_toolkit.template_table import load_template, table_properties
 
 
 @pytest.fixture(scope="module")

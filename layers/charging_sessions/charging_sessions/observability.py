@@ -1,9 +1,11 @@
 """Logger, tracer and metrics shared by the function and the layer (Powertools), and the metric names
-the template's alarms and dashboard refer to."""
+the template's alarms and dashboard refer to.
+
+Powertools reads its own environment: ``POWERTOOLS_SERVICE_NAME`` (logs, metrics' ``service`` dimension,
+traces) and ``POWERTOOLS_METRICS_NAMESPACE``, which ``template.yaml`` sets for the function."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -12,15 +14,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
 if TYPE_CHECKING:
-    from .repository import SessionFilter, SessionPage
+    from .reader import SessionFilter, SessionPage
 
-SERVICE = "charging-sessions"
-METRICS_NAMESPACE = "ChargingSessions"
-
-_service = os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE)
-logger = Logger(service=_service)
-tracer = Tracer(service=_service)
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", METRICS_NAMESPACE), service=_service)
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
 
 
 class MetricName:

@@ -8,6 +8,9 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+DEFAULT_TAKE = 50
+"""Page size when the caller gives no ``take`` (``DEFAULT_TAKE`` overrides it)."""
+
 
 class Settings(BaseModel):
     """Every environment variable the function reads. README's "Configuration" table mirrors this."""
@@ -16,7 +19,7 @@ class Settings(BaseModel):
 
     table_name: str = Field(alias="TABLE_NAME", min_length=3, max_length=255)
     namespace_claim: str = Field(default="namespaceId", alias="NAMESPACE_CLAIM", min_length=1)
-    default_take: int = Field(default=50, alias="DEFAULT_TAKE", ge=0)
+    default_take: int = Field(default=DEFAULT_TAKE, alias="DEFAULT_TAKE", ge=0)
     max_take: int = Field(default=1000, alias="MAX_TAKE", ge=1, le=10_000)
     dynamodb_endpoint_url: str | None = Field(default=None, alias="DYNAMODB_ENDPOINT_URL")
     dynamodb_connect_timeout: float = Field(default=0.5, alias="DYNAMODB_CONNECT_TIMEOUT", gt=0, le=10)

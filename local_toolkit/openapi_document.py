@@ -11,11 +11,11 @@ import os
 from types import ModuleType
 from typing import Any
 
-from . import local_api
+from . import harness
 
 UNDELIVERED_STATUS_CODES = ("422",)
 """Responses Powertools documents on every validated route but this API never answers: request validation
-errors are answered 400 with the error envelope (see ``http_api.build_resolver``)."""
+errors are answered 400 with the error envelope (see ``charging_sessions.http_edge``)."""
 
 
 def _references(node: Any) -> set[str]:
@@ -88,5 +88,5 @@ def generate() -> str:
     The function reads its settings at import; when ``TABLE_NAME`` is unset a harmless local environment is set
     first (nothing is called: generating the document reads no table)."""
     if not os.environ.get("TABLE_NAME"):
-        local_api.apply_environment(local_api.local_environment(None))
-    return render(local_api.load_handler())
+        harness.apply_environment(harness.local_environment(None))
+    return render(harness.load_handler())

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from charging_sessions import storage_keys as keys
+from charging_sessions import storage_layout as keys
 
 parts = st.text(alphabet=st.sampled_from("a#%2-3_é\x00"), min_size=1, max_size=8) | st.text(min_size=1, max_size=12)
 

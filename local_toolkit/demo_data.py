@@ -33,7 +33,7 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Any, Final
 
-from .models import ChargingIntentType, ChargingSessionStatus, DayOfWeek, StartType, StopReason
+from charging_sessions.models import ChargingIntentType, ChargingSessionStatus, DayOfWeek, StartType, StopReason
 
 DEFAULT_NAMESPACES: Final[tuple[str, ...]] = ("tenant-alpha", "tenant-beta", "tenant-gamma")
 DEFAULT_PER_NAMESPACE: Final = 40

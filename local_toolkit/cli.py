@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import local_api
+from charging_sessions.routes import LIST_SESSIONS_PATH
+
+from . import gateway, harness, server
 
 
 def _read_sessions(path: str) -> list[dict[str, Any]]:
@@ -26,41 +27,28 @@ def _demo_sessions() -> Iterator[dict[str, Any]]:
     return generate_sessions()
 
 
-def _start_emulation(host: str = "127.0.0.1") -> tuple[Any, str]:
-    try:
-        from moto.server import ThreadedMotoServer
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise SystemExit("the local emulation needs moto: pip install -e '.[dev]'") from exc
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulation's own access log is noise here
-    server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
-    server.start()
-    bound_host, port = server.get_host_and_port()
-    host_text = bound_host.decode() if isinstance(bound_host, bytes) else str(bound_host)
-    return server, f"http://{host_text}:{port}"
-
-
 def serve(args: argparse.Namespace) -> int:
-    emulation, endpoint = _start_emulation()
-    local_api.apply_environment(local_api.local_environment(endpoint))
+    emulation, endpoint = harness.start_emulation()
+    harness.apply_environment(harness.local_environment(endpoint))
     sessions: Any = _read_sessions(args.data) if args.data else ([] if args.no_demo else _demo_sessions())
-    loaded = local_api.prepare_table(sessions, endpoint_url=endpoint)
-    function = local_api.load_handler()
-    server = local_api.make_server(function, args.host, args.port)
-    base = f"http://{args.host}:{server.server_port}"
-    token = local_api.make_token(args.namespace)
-    print(f"!!! {local_api.WARNING} !!!", file=sys.stderr)
-    print(f"DynamoDB emulation (moto) at {endpoint}, table {local_api.LOCAL_TABLE}: {loaded} sessions loaded")
-    print(f"API:     {base}{local_api.ROUTE}")
+    loaded = harness.prepare_table(sessions, endpoint_url=endpoint)
+    function = harness.load_handler()
+    http_server = server.make_server(function, args.host, args.port)
+    base = f"http://{args.host}:{http_server.server_port}"
+    token = gateway.make_token(args.namespace)
+    print(f"!!! {gateway.WARNING} !!!", file=sys.stderr)
+    print(f"DynamoDB emulation (moto) at {endpoint}, table {harness.LOCAL_TABLE}: {loaded} sessions loaded")
+    print(f"API:     {base}{LIST_SESSIONS_PATH}")
     print(f"OpenAPI: {base}/openapi.json   Swagger UI: {base}/docs")
     print("Try:")
-    print(f"  curl -s -H 'Authorization: Bearer {token}' '{base}{local_api.ROUTE}?take=2'")
+    print(f"  curl -s -H 'Authorization: Bearer {token}' '{base}{LIST_SESSIONS_PATH}?take=2'")
     print("Press Ctrl+C to stop.", flush=True)
     try:
-        server.serve_forever()
+        http_server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        http_server.server_close()
         emulation.stop()
     return 0
 
@@ -71,18 +59,18 @@ def invoke(args: argparse.Namespace) -> int:
 
     event = json.loads(Path(args.event).read_text(encoding="utf-8"))
     with mock_aws():
-        local_api.apply_environment(local_api.local_environment(None))
+        harness.apply_environment(harness.local_environment(None))
         sessions: Any = _read_sessions(args.data) if args.data else ([] if args.no_demo else _demo_sessions())
-        local_api.prepare_table(sessions, endpoint_url=None)
-        function = local_api.load_handler()
-        response = function.lambda_handler(event, local_api.LambdaContext())
+        harness.prepare_table(sessions, endpoint_url=None)
+        function = harness.load_handler()
+        response = function.lambda_handler(event, gateway.LambdaContext())
     print(json.dumps(response, indent=2))
     return 0 if int(response.get("statusCode", 500)) < 500 else 1
 
 
 def token(args: argparse.Namespace) -> int:
-    print(f"# {local_api.WARNING}", file=sys.stderr)
-    print(local_api.make_token(args.namespace, claim=args.claim))
+    print(f"# {gateway.WARNING}", file=sys.stderr)
+    print(gateway.make_token(args.namespace, claim=args.claim))
     return 0
 
 
@@ -95,12 +83,12 @@ def demo_data(args: argparse.Namespace) -> int:
 
 
 def _repository() -> Any:
-    from .aws_clients import dynamodb_client
-    from .repository import SessionRepository
-    from .settings import get_settings
+    from charging_sessions.aws_clients import dynamodb_client
+    from charging_sessions.settings import get_settings
+    from charging_sessions.writer import SessionWriter
 
     settings = get_settings()
-    return SessionRepository(dynamodb_client(settings), settings.table_name)
+    return SessionWriter(dynamodb_client(settings), settings.table_name)
 
 
 def import_sessions(args: argparse.Namespace) -> int:

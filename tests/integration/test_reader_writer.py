@@ -1,4 +1,4 @@
-"""The repository on moto: order, paging, counts, filters and the write side's counter exactness."""
+"""The reader and the writer on moto: order, paging, counts, filters and the write side's counter exactness."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any, cast
 
 import pytest
 
-from charging_sessions.repository import PutOutcome, SessionFilter, SessionRepository
-from tests.conftest import reference
+from charging_sessions.reader import SessionFilter, SessionReader
+from charging_sessions.writer import PutOutcome, SessionWriter
 from tests.factories import make_session
+from tests.support import reference
 
 FILTERS: list[dict[str, Any]] = [
     {},
@@ -31,23 +32,23 @@ def as_filter(filters: dict[str, Any]) -> SessionFilter:
 
 
 @pytest.fixture
-def mixed(repository: SessionRepository) -> list[dict[str, Any]]:
+def mixed(writer: SessionWriter) -> list[dict[str, Any]]:
     combos = itertools.cycle(itertools.product(["u1", "u2", None], ["c1", "c2"], ["Started", "Stopped", "Stopped"]))
     sessions = []
     for i, (user, charger, status) in zip(range(60), combos, strict=False):
         # every third session shares its createdAt with the previous one: ties are broken by id
         sessions.append(make_session(minute=i - (i % 3 == 2), user=user, charger=charger, status=status))
     sessions += [make_session(namespace="tenant-beta", minute=i, user="u1", charger="c1") for i in range(10)]
-    repository.load(sessions)
+    writer.load(sessions)
     return sessions
 
 
 @pytest.mark.parametrize("filters", FILTERS, ids=lambda f: "+".join(f) or "none")
 @pytest.mark.parametrize(("skip", "take"), [(0, 50), (0, 7), (5, 7), (13, 100), (0, 0), (59, 5), (500, 5)])
 def test_every_filter_combination_matches_the_reference(
-    repository: SessionRepository, mixed: list[dict[str, Any]], filters: dict[str, Any], skip: int, take: int
+    reader: SessionReader, mixed: list[dict[str, Any]], filters: dict[str, Any], skip: int, take: int
 ) -> None:
-    page = repository.list_sessions("tenant-alpha", as_filter(filters), skip=skip, take=take)
+    page = reader.list_sessions("tenant-alpha", as_filter(filters), skip=skip, take=take)
     assert ([s.id for s in page.sessions], page.count) == reference(
         mixed, "tenant-alpha", skip=skip, take=take, **filters
     )
@@ -55,37 +56,35 @@ def test_every_filter_combination_matches_the_reference(
 
 @pytest.mark.parametrize("filters", FILTERS, ids=lambda f: "+".join(f) or "none")
 def test_paging_through_neither_repeats_nor_misses(
-    repository: SessionRepository, mixed: list[dict[str, Any]], filters: dict[str, Any]
+    reader: SessionReader, mixed: list[dict[str, Any]], filters: dict[str, Any]
 ) -> None:
     seen: list[str] = []
     for skip in range(0, 70, 4):
-        seen += [s.id for s in repository.list_sessions("tenant-alpha", as_filter(filters), skip=skip, take=4).sessions]
+        seen += [s.id for s in reader.list_sessions("tenant-alpha", as_filter(filters), skip=skip, take=4).sessions]
     assert seen == reference(mixed, "tenant-alpha", take=1000, **filters)[0]
 
 
-def test_pages_cross_dynamodb_1mb_responses(repository: SessionRepository) -> None:
+def test_pages_cross_dynamodb_1mb_responses(reader: SessionReader, writer: SessionWriter) -> None:
     # ~20 kB notes make 150 sessions ~3 MB: every query and every skip needs several DynamoDB pages
     sessions = [make_session(minute=i, user="u1", charger="c1", note="n" * 20_000) for i in range(150)]
-    repository.load(sessions)
+    writer.load(sessions)
     for filters in ({}, {"userId": "u1"}, {"userId": "u1", "chargerId": "c1"}):
-        page = repository.list_sessions("tenant-alpha", as_filter(filters), skip=20, take=120)
+        page = reader.list_sessions("tenant-alpha", as_filter(filters), skip=20, take=120)
         assert [s.id for s in page.sessions] == reference(sessions, "tenant-alpha", skip=20, take=120, **filters)[0]
         assert page.count == 150
         assert page.stats.calls >= 3
 
 
-def test_namespaces_never_see_each_other(repository: SessionRepository, mixed: list[dict[str, Any]]) -> None:
-    beta = repository.list_sessions("tenant-beta", SessionFilter(), take=100)
+def test_namespaces_never_see_each_other(reader: SessionReader, mixed: list[dict[str, Any]]) -> None:
+    beta = reader.list_sessions("tenant-beta", SessionFilter(), take=100)
     assert {s.namespaceId for s in beta.sessions} == {"tenant-beta"} and beta.count == 10
-    assert repository.list_sessions("tenant-gamma", SessionFilter(), take=100).count == 0
-    assert repository.list_sessions("tenant", SessionFilter(), take=100).sessions == []
+    assert reader.list_sessions("tenant-gamma", SessionFilter(), take=100).count == 0
+    assert reader.list_sessions("tenant", SessionFilter(), take=100).sessions == []
 
 
-def counts(repository: SessionRepository, namespace: str = "tenant-alpha") -> dict[str, int]:
+def counts(reader: SessionReader, namespace: str = "tenant-alpha") -> dict[str, int]:
     return {
-        "&".join(f"{k}={v}" for k, v in f.items()) or "all": repository.list_sessions(
-            namespace, as_filter(f), take=0
-        ).count
+        "&".join(f"{k}={v}" for k, v in f.items()) or "all": reader.list_sessions(namespace, as_filter(f), take=0).count
         for f in (
             {},
             {"status": "Started"},
@@ -110,11 +109,13 @@ ONE_STOPPED_SESSION = {
 """The counters after one Stopped session of user u1 on charger c1."""
 
 
-def test_put_keeps_counts_exact_through_status_changes_retries_and_duplicates(repository: SessionRepository) -> None:
+def test_put_keeps_counts_exact_through_status_changes_retries_and_duplicates(
+    reader: SessionReader, writer: SessionWriter
+) -> None:
     started = make_session(user="u1", charger="c1", status="Started")
-    assert repository.put(started) is PutOutcome.CREATED
-    assert repository.put(started) is PutOutcome.UNCHANGED  # duplicate delivery
-    assert counts(repository) == {
+    assert writer.put(started) is PutOutcome.CREATED
+    assert writer.put(started) is PutOutcome.UNCHANGED  # duplicate delivery
+    assert counts(reader) == {
         "all": 1,
         "status=Started": 1,
         "status=Stopped": 0,
@@ -125,24 +126,27 @@ def test_put_keeps_counts_exact_through_status_changes_retries_and_duplicates(re
     }
 
     stopped = {**started, "status": "Stopped", "updatedAt": "2026-06-01T00:00:00.000Z", "stoppedReason": "Local"}
-    assert repository.put(stopped) is PutOutcome.UPDATED
-    assert repository.put(stopped) is PutOutcome.UNCHANGED  # retried delivery
-    assert repository.put(started) is PutOutcome.STALE  # late, out-of-order delivery of the older state
-    assert counts(repository) == ONE_STOPPED_SESSION
+    assert writer.put(stopped) is PutOutcome.UPDATED
+    assert writer.put(stopped) is PutOutcome.UNCHANGED  # retried delivery
+    assert writer.put(started) is PutOutcome.STALE  # late, out-of-order delivery of the older state
+    assert counts(reader) == ONE_STOPPED_SESSION
     assert (
-        repository.list_sessions("tenant-alpha", SessionFilter(status="Stopped")).sessions[0].stoppedReason == "Local"
+        reader.list_sessions("tenant-alpha", SessionFilter(status="Stopped"), take=50).sessions[0].stoppedReason
+        == "Local"
     )
-    assert repository.list_sessions("tenant-alpha", SessionFilter(status="Started")).sessions == []
+    assert reader.list_sessions("tenant-alpha", SessionFilter(status="Started"), take=50).sessions == []
 
 
-def test_recount_rebuilds_what_put_maintains(repository: SessionRepository, mixed: list[dict[str, Any]]) -> None:
-    before = counts(repository)
+def test_recount_rebuilds_what_put_maintains(
+    reader: SessionReader, writer: SessionWriter, mixed: list[dict[str, Any]]
+) -> None:
+    before = counts(reader)
     for session in mixed[:10]:
-        repository.put({**session, "status": "Started", "updatedAt": "2026-12-01T00:00:00.000Z"})
-    after_puts = counts(repository)
+        writer.put({**session, "status": "Started", "updatedAt": "2026-12-01T00:00:00.000Z"})
+    after_puts = counts(reader)
     assert after_puts != before
-    repository.recount("tenant-alpha")
-    assert counts(repository) == after_puts
+    writer.recount("tenant-alpha")
+    assert counts(reader) == after_puts
 
 
 class _Racing:
@@ -162,18 +166,20 @@ class _Racing:
         return getattr(self._real, name)
 
 
-def test_a_concurrent_writer_is_detected_and_the_write_redone(repository: SessionRepository, client: Any) -> None:
+def test_a_concurrent_writer_is_detected_and_the_write_redone(
+    reader: SessionReader, writer: SessionWriter, client: Any
+) -> None:
     started = make_session(user="u1", charger="c1", status="Started")
-    repository.put(started)
+    writer.put(started)
     metered = {**started, "lastMeteredAtEnergy": 1005.0, "updatedAt": "2026-03-01T00:00:00.000Z"}
     stopped = {**started, "status": "Stopped", "stoppedReason": "Remote", "updatedAt": "2026-04-01T00:00:00.000Z"}
 
-    racing = SessionRepository(cast(Any, _Racing(client, lambda: repository.put(metered))), "sessions-test")
+    racing = SessionWriter(cast(Any, _Racing(client, lambda: writer.put(metered))), "sessions-test")
     assert racing.put(stopped) is PutOutcome.UPDATED
 
-    [stored] = repository.list_sessions("tenant-alpha", SessionFilter()).sessions
+    [stored] = reader.list_sessions("tenant-alpha", SessionFilter(), take=50).sessions
     assert stored.status == "Stopped"
-    assert counts(repository) == ONE_STOPPED_SESSION
+    assert counts(reader) == ONE_STOPPED_SESSION
     item = client.get_item(
         TableName="sessions-test",
         Key={"pk": {"S": "tenant-alpha"}, "sk": {"S": f"{started['createdAt']}#{started['id']}"}},
@@ -182,12 +188,14 @@ def test_a_concurrent_writer_is_detected_and_the_write_redone(repository: Sessio
 
 
 @pytest.mark.parametrize("filters", [{}, {"userId": "u1"}, {"status": "Stopped"}], ids=["none", "userId", "status"])
-def test_last_pages_are_read_from_the_oldest_end(repository: SessionRepository, filters: dict[str, Any]) -> None:
+def test_last_pages_are_read_from_the_oldest_end(
+    reader: SessionReader, writer: SessionWriter, filters: dict[str, Any]
+) -> None:
     sessions = [make_session(minute=i, user="u1") for i in range(100)]
-    repository.load(sessions)
-    page = repository.list_sessions("tenant-alpha", as_filter(filters), skip=95, take=10)
+    writer.load(sessions)
+    page = reader.list_sessions("tenant-alpha", as_filter(filters), skip=95, take=10)
     assert [s.id for s in page.sessions] == reference(sessions, "tenant-alpha", skip=95, take=10, **filters)[0]
     assert page.stats.items_read == 1 + 5  # the counter and the 5 oldest sessions: no key passed over
-    page = repository.list_sessions("tenant-alpha", as_filter(filters), skip=80, take=10)
+    page = reader.list_sessions("tenant-alpha", as_filter(filters), skip=80, take=10)
     assert [s.id for s in page.sessions] == reference(sessions, "tenant-alpha", skip=80, take=10, **filters)[0]
     assert page.stats.items_read == 1 + 10 + 10  # 10 keys passed over from the oldest end, then the page

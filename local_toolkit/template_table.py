@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 TABLE_RESOURCE = "SessionsTable"
-_REPO_TEMPLATE = Path(__file__).resolve().parents[3] / "template.yaml"
+_REPO_TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
 
 
 def find_template(explicit: str | Path | None = None) -> Path:

@@ -1,0 +1,217 @@
+"""The HTTP edge as one policy: who the caller is, which parameters a route takes, and how every refusal
+and fault is answered (the error envelope, and its OpenAPI description).
+
+The order is fixed and written once, in :meth:`HttpEdge.admit`: identity first (401), then unknown
+parameter names (400), then the values (400, from Powertools' request validation). Powertools runs its
+request validation *before* user middleware, so a request with both a bad identity and a bad value reaches
+the ``RequestValidationError`` handler first; that handler therefore applies :meth:`HttpEdge.admit` too,
+and the guard middleware applies it to requests whose values are valid.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel, BeforeValidator
+
+from .models import ErrorResponse, dump_json
+from .observability import MetricName, count, logger
+from .storage_layout import MAX_KEY_PART_CHARS
+
+THROTTLING_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "LimitExceededException"}
+)
+INTERNAL_ERROR_MESSAGE = "Internal server error"
+UNAUTHORIZED_MESSAGE = "Unauthorized: the caller's identity carries no usable namespace"
+
+
+def _envelope(description: str) -> OpenAPIResponse:
+    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
+
+
+ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
+    400: _envelope("A query parameter is invalid"),
+    401: _envelope("No usable namespace in the caller's identity"),
+    500: _envelope("Response for status internalServerError"),
+}
+"""The OpenAPI responses every route of this edge can give besides its own: the error envelope."""
+
+
+def _digits_only(value: Any) -> Any:
+    if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        raise ValueError("must be a whole number written in digits")
+    return value
+
+
+_DIGITS = re.compile(r"-?[0-9]+")
+DigitsOnly = BeforeValidator(_digits_only)
+"""For integer query parameters: digits only (pydantic alone would also take ``1.0``, ``1_000`` or `` 1``).
+Put it after the bounds in ``Annotated[int, Field(ge=..., le=...), DigitsOnly, Query(...)]`` so that the
+bounds still reach the OpenAPI document as ``minimum``/``maximum``."""
+
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]+$"
+"""Pattern for identifier parameters: printable text only."""
+
+NAMESPACE_CONTEXT_KEY = "namespace"
+"""Where the resolver's context holds the caller's namespace once the edge has admitted the request."""
+
+RouteFunction = TypeVar("RouteFunction", bound=Callable[..., Any])
+
+
+class UnauthorizedError(Exception):
+    """The request carries no usable namespace claim."""
+
+
+class BadRequestError(Exception):
+    """The request is malformed in a way the parameter validation does not see."""
+
+
+def json_response(status_code: int, body: BaseModel) -> Response[Any]:
+    return Response(status_code=status_code, content_type=content_types.APPLICATION_JSON, body=dump_json(body))
+
+
+def error_response(status_code: int, message: str) -> Response[Any]:
+    return json_response(status_code, ErrorResponse(message=message))
+
+
+def caller_namespace(event: APIGatewayProxyEventV2, claim: str) -> str:
+    """The namespace from the claims API Gateway's JWT authorizer verified; nothing else selects it."""
+    authorizer = event.request_context.authorizer
+    claims: Mapping[str, Any] = (authorizer.jwt_claim if authorizer else None) or {}
+    value = claims.get(claim)
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_KEY_PART_CHARS or not value.isprintable():
+        raise UnauthorizedError(f"claim {claim!r} is missing or unusable")
+    return value
+
+
+def unexpected_parameters(event: APIGatewayProxyEventV2, allowed: Collection[str]) -> list[str]:
+    """Query parameter names the route does not take, in the order given (from the raw query string)."""
+    raw = event.raw_query_string or ""
+    names = [name for name, _ in parse_qsl(raw, keep_blank_values=True)] if raw else list(event.query_string_parameters)
+    return sorted({name for name in names if name not in allowed}, key=names.index)
+
+
+def describe_unexpected(names: list[str]) -> str:
+    listed = ", ".join(f"'{name}'" for name in names)
+    hint = " (the namespace comes from your credentials, not from the query)" if "namespaceId" in names else ""
+    return f"Unknown query parameter {listed}{hint}" if len(names) == 1 else f"Unknown query parameters {listed}{hint}"
+
+
+def describe_validation_error(error: RequestValidationError) -> str:
+    """One readable sentence per problem, each naming the parameter: ``Invalid query parameter 'take': ...``."""
+    problems = []
+    for detail in error.errors():
+        location = [str(part) for part in detail.get("loc", ())]
+        where = location[0] if location else "request"
+        name = ".".join(location[1:]) or where
+        if isinstance(detail.get("input"), list):
+            problem = "must be given at most once"
+        elif detail.get("type") == "missing":
+            problem = "is required"
+        else:
+            problem = str(detail.get("msg", "is invalid")).removeprefix("Value error, ")
+            problem = problem[:1].lower() + problem[1:]
+        problems.append(f"Invalid {where} parameter '{name}': {problem}")
+    return "; ".join(problems) or "Invalid request"
+
+
+def query_parameter_names(route: Callable[..., Any]) -> frozenset[str]:
+    """The query parameters a route function takes: the names in its signature (as Powertools reads them)."""
+    return frozenset(inspect.signature(route).parameters)
+
+
+class HttpEdge:
+    """One resolver (Powertools, request validation on) with the edge's policy: identity, parameter names,
+    one exception handler per kind of error, and the error envelope for all of them."""
+
+    def __init__(self, *, namespace_claim: str) -> None:
+        self.namespace_claim = namespace_claim
+        self.resolver = APIGatewayHttpResolver(enable_validation=True)
+        self._parameters: dict[str, frozenset[str]] = {}
+        self._install()
+
+    def get(
+        self, path: str, *, responses: dict[int, OpenAPIResponse], **openapi: Any
+    ) -> Callable[[RouteFunction], RouteFunction]:
+        """Register a GET route: its own responses besides :data:`ERROR_RESPONSES`, its accepted query
+        parameters read from the function's signature."""
+        register = self.resolver.get(path, responses={**ERROR_RESPONSES, **responses}, **openapi)
+
+        def decorator(route: RouteFunction) -> RouteFunction:
+            self._parameters[path] = query_parameter_names(route)
+            return register(route)
+
+        return decorator
+
+    def admit(self, event: APIGatewayProxyEventV2) -> str:
+        """The caller's namespace, once the request passed the edge's checks in their order: identity first
+        (:class:`UnauthorizedError`), then parameter names (:class:`BadRequestError`)."""
+        namespace = caller_namespace(event, self.namespace_claim)
+        unexpected = unexpected_parameters(event, self._parameters.get(event.path, frozenset()))
+        if unexpected:
+            raise BadRequestError(describe_unexpected(unexpected))
+        return namespace
+
+    def _install(self) -> None:
+        app = self.resolver
+
+        def unauthorized(error: UnauthorizedError) -> Response[Any]:
+            logger.warning("Unauthorized request", extra={"reason": str(error)})
+            count(MetricName.UNAUTHORIZED_REQUESTS)
+            return error_response(401, UNAUTHORIZED_MESSAGE)
+
+        def bad_request(error: BadRequestError) -> Response[Any]:
+            logger.info("Bad request", extra={"reason": str(error)})
+            count(MetricName.VALIDATION_FAILURES)
+            return error_response(400, str(error))
+
+        def invalid_request(error: RequestValidationError) -> Response[Any]:
+            # Request validation ran before the guard: apply the edge's earlier checks first.
+            message = describe_validation_error(error)
+            try:
+                self.admit(app.current_event)
+            except UnauthorizedError as refused:
+                return unauthorized(refused)
+            except BadRequestError as names:
+                message = f"{names}; {message}"
+            return bad_request(BadRequestError(message))
+
+        def internal_error(error: Exception) -> Response[Any]:
+            if isinstance(error, ClientError):
+                code = error.response.get("Error", {}).get("Code", "")
+                throttled = code in THROTTLING_CODES
+                count(MetricName.DYNAMODB_THROTTLES if throttled else MetricName.DYNAMODB_ERRORS)
+                logger.exception("DynamoDB request failed", extra={"error_code": code})
+            elif isinstance(error, BotoCoreError):
+                count(MetricName.DYNAMODB_ERRORS)
+                logger.exception("DynamoDB request failed", extra={"error_code": type(error).__name__})
+            else:
+                count(MetricName.INTERNAL_ERRORS)
+                logger.exception("Unhandled error")
+            return error_response(500, INTERNAL_ERROR_MESSAGE)
+
+        app.exception_handler(UnauthorizedError)(unauthorized)
+        app.exception_handler(RequestValidationError)(invalid_request)
+        app.exception_handler(BadRequestError)(bad_request)
+        app.exception_handler(Exception)(internal_error)
+
+        def guard(resolver: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+            namespace = self.admit(resolver.current_event)
+            resolver.append_context(**{NAMESPACE_CONTEXT_KEY: namespace})  # type: ignore[no-untyped-call]
+            return next_middleware(resolver)
+
+        app.use([guard])
+
+        @app.not_found
+        def not_found(_: Exception) -> Response[Any]:
+            return error_response(404, "Not found")

@@ -1,0 +1,317 @@
+"""The storage contract: how sessions and their counters are laid out in the one DynamoDB table.
+
+Everything that knows an attribute name, a key format or an index name lives here: keys, items, counter
+items, query requests, projection, filter and condition expressions. The reader and the writer build no
+key or expression of their own, so that they, the template test and the docs (``docs/storage.md``)
+describe the same layout.
+
+Key parts taken from outside (namespace, userId, chargerId) are escaped before they are joined with
+``#``: ``%`` becomes ``%25`` and ``#`` becomes ``%23``. Escaped parts never contain ``#``, so the
+joined key splits back into exactly the parts it was made of: no namespace, user or charger id,
+whatever characters it holds, can produce another tenant's key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .dynamodb_json import Item, to_item
+
+SEP = "#"
+
+# Table key.
+PK = "pk"
+SK = "sk"
+# Item bookkeeping: a revision number, bumped on every write, for optimistic concurrency.
+REV = "rev"
+COUNT = "n"
+"""The count attribute of a counter item."""
+
+MAX_KEY_PART_CHARS = 128
+"""Longest namespace, userId or chargerId accepted: keeps every key far below DynamoDB's limits."""
+MAX_SESSION_ID_CHARS = 256
+"""Longest session id accepted (the sort key's limit is 1024 bytes)."""
+COUNTER_PARTITION_SUFFIX = "#count"
+
+
+def escape(part: str) -> str:
+    """Escape one key part so that it holds no ``#`` (and every escape is reversible)."""
+    return part.replace("%", "%25").replace(SEP, "%23")
+
+
+def unescape(part: str) -> str:
+    return part.replace("%23", SEP).replace("%25", "%")
+
+
+def join(*parts: str) -> str:
+    """A key made of escaped parts; fixed tokens (``status``) are passed through ``escape`` too."""
+    return SEP.join(escape(part) for part in parts)
+
+
+def namespace_pk(namespace: str) -> str:
+    return escape(namespace)
+
+
+def session_sk(created_at: str, session_id: str) -> str:
+    """Sort key: canonical ``createdAt`` (fixed width, UTC) then the id; descending order is newest first,
+    ties broken by id descending. The id is not escaped: the fixed-width timestamp already delimits it."""
+    return f"{created_at}{SEP}{session_id}"
+
+
+def counter_pk(namespace: str) -> str:
+    return namespace_pk(namespace) + COUNTER_PARTITION_SUFFIX
+
+
+@dataclass(frozen=True)
+class View:
+    """One way of reading a namespace's sessions in order: an index (or the table) and how its
+    partition key is made. ``keys_index`` is a KEYS_ONLY index in the same order, used to skip cheaply."""
+
+    name: str
+    """Filter combination this view serves, also the counter's sort-key prefix."""
+    index: str | None
+    """GSI that holds the items (ALL projection); ``None`` for the table itself."""
+    pk_attr: str
+    keys_index: str | None = None
+    keys_pk_attr: str | None = None
+    uses_user: bool = False
+    uses_charger: bool = False
+    uses_status: bool = False
+
+    def partition_key(self, namespace: str, user_id: str | None, charger_id: str | None, status: str | None) -> str:
+        parts = [namespace]
+        if self.uses_user:
+            assert user_id is not None
+            parts.append(user_id)
+        if self.uses_charger:
+            assert charger_id is not None
+            parts.append(charger_id)
+        if self.uses_status:
+            assert status is not None
+            parts.append(status)
+        return join(*parts)
+
+    def counter_sk(self, user_id: str | None, charger_id: str | None, status: str | None) -> str:
+        parts = ["all"]
+        if self.uses_user:
+            assert user_id is not None
+            parts += ["user", user_id]
+        if self.uses_charger:
+            assert charger_id is not None
+            parts += ["charger", charger_id]
+        if self.uses_status:
+            assert status is not None
+            parts += ["status", status]
+        return join(*parts)
+
+    def applies_to(self, user_id: str | None, charger_id: str | None) -> bool:
+        """Whether an item with these attributes appears in this view (GSIs are sparse)."""
+        return (not self.uses_user or user_id is not None) and (not self.uses_charger or charger_id is not None)
+
+
+NAMESPACE = View(
+    name="namespace",
+    index=None,
+    pk_attr=PK,
+    keys_index="keys-by-namespace",
+    keys_pk_attr="kNs",
+)
+BY_STATUS = View(name="status", index="by-status", pk_attr="gStatus", uses_status=True)
+BY_USER = View(name="userId", index="by-user", pk_attr="gUser", uses_user=True)
+BY_USER_STATUS = View(
+    name="userId+status", index="by-user-status", pk_attr="gUserStatus", uses_user=True, uses_status=True
+)
+BY_CHARGER = View(name="chargerId", index="by-charger", pk_attr="gCharger", uses_charger=True)
+BY_CHARGER_STATUS = View(
+    name="chargerId+status", index="by-charger-status", pk_attr="gChargerStatus", uses_charger=True, uses_status=True
+)
+
+VIEWS: tuple[View, ...] = (NAMESPACE, BY_STATUS, BY_USER, BY_USER_STATUS, BY_CHARGER, BY_CHARGER_STATUS)
+"""Every view; each has an exact counter per partition key, maintained on every write."""
+
+INDEX_ATTRIBUTES: dict[str, str] = {view.index: view.pk_attr for view in VIEWS if view.index is not None} | {
+    view.keys_index: view.keys_pk_attr for view in VIEWS if view.keys_index and view.keys_pk_attr
+}
+"""GSI name -> its partition-key attribute (every GSI sorts by ``sk``)."""
+
+KEY_ATTRIBUTES = frozenset({PK, SK, REV, *INDEX_ATTRIBUTES.values()})
+"""Attributes that belong to the storage layout, not to the session."""
+
+
+def choose_view(user_id: str | None, charger_id: str | None, status: str | None) -> tuple[View, bool]:
+    """The view that serves a filter combination, and whether ``chargerId`` must still be filtered.
+
+    userId + chargerId has no index of its own: it reads the user's view (a user's sessions are few)
+    and filters on chargerId, and its count is computed by reading, not from a counter.
+    """
+    if user_id is not None:
+        return (BY_USER_STATUS if status else BY_USER), charger_id is not None
+    if charger_id is not None:
+        return (BY_CHARGER_STATUS if status else BY_CHARGER), False
+    return (BY_STATUS if status else NAMESPACE), False
+
+
+# ---------------------------------------------------------------- session items
+
+
+def session_key(namespace: str, created_at: str, session_id: str) -> Item:
+    """The table key of a session."""
+    return {PK: {"S": namespace_pk(namespace)}, SK: {"S": session_sk(created_at, session_id)}}
+
+
+def session_item(document: Mapping[str, Any], revision: int) -> Item:
+    """The stored item of a session (its API fields as they are answered) with its table key, revision and
+    the partition key of every index view it appears in (GSIs are sparse: views that do not apply are absent)."""
+    namespace, user_id, charger_id, status = (
+        document["namespaceId"],
+        document.get("userId"),
+        document["chargerId"],
+        document["status"],
+    )
+    item = to_item(document)
+    item.update(session_key(namespace, document["createdAt"], document["id"]))
+    item[REV] = {"N": str(revision)}
+    for view in VIEWS:
+        if view.applies_to(user_id, charger_id):
+            partition = view.partition_key(namespace, user_id, charger_id, status)
+            if view.index is not None:
+                item[view.pk_attr] = {"S": partition}
+            if view.keys_pk_attr is not None:
+                item[view.keys_pk_attr] = {"S": partition}
+    return item
+
+
+def session_document(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored session's API fields: the item (in plain form) without the layout's own attributes."""
+    return {name: value for name, value in document.items() if name not in KEY_ATTRIBUTES}
+
+
+def put_condition(stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The condition that makes a Put of a session apply only to the item the writer read: absent, the same
+    revision, or (written by someone who keeps no revision) the same ``updatedAt``."""
+    if stored is None:
+        return {"ConditionExpression": "attribute_not_exists(#pk)", "ExpressionAttributeNames": {"#pk": PK}}
+    if REV in stored:
+        return {
+            "ConditionExpression": "#rev = :rev",
+            "ExpressionAttributeNames": {"#rev": REV},
+            "ExpressionAttributeValues": {":rev": stored[REV]},
+        }
+    return {
+        "ConditionExpression": "attribute_not_exists(#rev) AND updatedAt = :updated",
+        "ExpressionAttributeNames": {"#rev": REV},
+        "ExpressionAttributeValues": {":updated": stored["updatedAt"]},
+    }
+
+
+# ---------------------------------------------------------------- counters
+
+
+def counter_key(namespace: str, view: View, user_id: str | None, charger_id: str | None, status: str | None) -> Item:
+    """The key of the counter of one view's partition."""
+    return {PK: {"S": counter_pk(namespace)}, SK: {"S": view.counter_sk(user_id, charger_id, status)}}
+
+
+def namespace_counter_key(namespace: str) -> Item:
+    """The key of the counter of all the namespace's sessions."""
+    return counter_key(namespace, NAMESPACE, None, None, None)
+
+
+def counter_keys(document: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The (pk, sk) of every counter a stored session counts in: one per view it appears in."""
+    namespace = document["namespaceId"]
+    user_id, charger_id, status = document.get("userId"), document["chargerId"], document["status"]
+    return [
+        (counter_pk(namespace), view.counter_sk(user_id, charger_id, status))
+        for view in VIEWS
+        if view.applies_to(user_id, charger_id)
+    ]
+
+
+def counter_item(pk: str, sk: str, n: int) -> Item:
+    return {PK: {"S": pk}, SK: {"S": sk}, COUNT: {"N": str(n)}}
+
+
+def counter_value(item: Mapping[str, Any] | None) -> int:
+    """The count a counter item holds (0 when there is none)."""
+    return int(item[COUNT]["N"]) if item else 0
+
+
+COUNTER_PROJECTION: dict[str, Any] = {"ProjectionExpression": "#n", "ExpressionAttributeNames": {"#n": COUNT}}
+"""GetItem arguments that read only a counter's count."""
+
+
+def counter_update(table: str, pk: str, sk: str, change: int) -> dict[str, Any]:
+    """A transaction item that adds ``change`` to a counter (creating it at 0 when absent)."""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": {PK: {"S": pk}, SK: {"S": sk}},
+            "UpdateExpression": "ADD #n :change",
+            "ExpressionAttributeNames": {"#n": COUNT},
+            "ExpressionAttributeValues": {":change": {"N": str(change)}},
+        }
+    }
+
+
+def counter_partition_query(table: str, namespace: str) -> dict[str, Any]:
+    """Query arguments for the keys of every counter item of a namespace."""
+    return {
+        "TableName": table,
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": PK, "#sk": SK},
+        "ExpressionAttributeValues": {":pk": {"S": counter_pk(namespace)}},
+        "ProjectionExpression": "#pk, #sk",
+    }
+
+
+# ---------------------------------------------------------------- queries
+
+
+def view_query(
+    table: str, view: View, partition: str, *, keys_only: bool = False, newest_first: bool = True
+) -> dict[str, Any]:
+    """Query arguments for one partition of a view, in the view's order (or its keys-only twin's)."""
+    index = view.keys_index if keys_only else view.index
+    request: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": view.keys_pk_attr if keys_only else view.pk_attr},
+        "ExpressionAttributeValues": {":pk": {"S": partition}},
+        "ScanIndexForward": not newest_first,
+    }
+    if index:
+        request["IndexName"] = index
+    return request
+
+
+def with_charger_filter(request: dict[str, Any], charger_id: str) -> dict[str, Any]:
+    """The same query, keeping only one charger's sessions (userId + chargerId: a filter on the user's view)."""
+    request["FilterExpression"] = "#charger = :charger"
+    request["ExpressionAttributeNames"]["#charger"] = "chargerId"
+    request["ExpressionAttributeValues"][":charger"] = {"S": charger_id}
+    return request
+
+
+def namespace_sessions_query(table: str, namespace: str, *, projection: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Query arguments for every session item of a namespace (its table partition), optionally projected."""
+    request = view_query(table, NAMESPACE, namespace_pk(namespace))
+    if projection:
+        names = {f"#a{position}": name for position, name in enumerate(projection)}
+        request["ProjectionExpression"] = ", ".join(names)
+        request["ExpressionAttributeNames"].update(names)
+    return request
+
+
+COUNTED_ATTRIBUTES = ("namespaceId", "userId", "chargerId", "status")
+"""What a recount needs of each session: the attributes that choose the views it appears in."""
+
+
+def item_start_key(view: View, keys_entry: Item, partition: str) -> Item:
+    """The ``ExclusiveStartKey`` in the view's own index for an entry read from its keys-only twin: a keys-only
+    entry's key holds the table key too, and the item view's key is built from it."""
+    start = {name: value for name, value in keys_entry.items() if name in (PK, SK, view.pk_attr)}
+    start.setdefault(view.pk_attr, {"S": partition})
+    return start

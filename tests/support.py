@@ -1,0 +1,48 @@
+"""Helpers many test modules share: API Gateway events for the list route, calling the function, the
+reference answer, and the function's captured logs."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
+
+from charging_sessions.routes import LIST_SESSIONS_PATH
+from local_toolkit.gateway import LambdaContext, http_api_event
+from local_toolkit.reference_model import page_ids as reference
+
+__all__ = ["LIST_SESSIONS_PATH", "call", "captured_logs", "event", "reference"]
+
+
+def event(
+    query: str = "", *, namespace: str | None = "tenant-alpha", claims: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """An API Gateway HTTP API event for the list route, as the JWT authorizer would pass it."""
+    if claims is None and namespace is not None:
+        claims = {"namespaceId": namespace, "sub": "user-1"}
+    return http_api_event(path=LIST_SESSIONS_PATH, raw_query=query, headers={"host": "api.test"}, claims=claims)
+
+
+def call(function: ModuleType, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """Invoke the function's handler; its status code and parsed body."""
+    response = function.lambda_handler(request, LambdaContext())
+    return int(response["statusCode"]), json.loads(response["body"])
+
+
+@contextmanager
+def captured_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The function's structured log records written inside the block, parsed."""
+    from charging_sessions.observability import logger
+
+    stream = io.StringIO()
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    previous = handler.setStream(stream)
+    try:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+    finally:
+        handler.setStream(previous)
