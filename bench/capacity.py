@@ -14,7 +14,6 @@ with DynamoDB's published rules:
   ``FilterExpression``, whatever ``Select`` or ``ProjectionExpression`` say), rounded up to 4 KB once per
   call, same consistency factor, at least one 4 KB unit per call. An index query reads index entries: the
   projected attributes, which for a KEYS_ONLY index are the index key plus the table key.
-* BatchGetItem: every item rounded up to 4 KB on its own.
 
 Which entries a call read: when the call returned them (a plain Query), they are sized from the answer.
 When it returned none or only some (``Select=COUNT``, a ``FilterExpression``, a ``ProjectionExpression``),
@@ -204,10 +203,6 @@ def call_cost(call: Call, meter: Meter) -> CallCost:
             items = replay.get("Items", [])
         size = sum(item_size(item) for item in items)
         return CallCost(call.operation, index, len(items), size, read_units(size, consistent=consistent), side)
-    if call.operation == "BatchGetItem":
-        sizes = [item_size(item) for items in response.get("Responses", {}).values() for item in items]
-        units = sum(read_units(size, consistent=consistent) for size in sizes)
-        return CallCost("BatchGetItem", None, len(sizes), sum(sizes), units, False)
     raise ValueError(f"{call.operation} is not a read this benchmark knows how to cost")
 
 

@@ -16,7 +16,7 @@ namespace would take tens of minutes, so a full benchmark run would take hours.
   Items are not deep-copied (nothing on the read path mutates them), and a KEYS_ONLY projection copies
   the key attributes directly instead of moto's round trip through plain JSON. Anything else goes to
   moto as is.
-* The JSON body of read answers (Query, Scan, GetItem, BatchGetItem) is written with ``json.dumps``
+* The JSON body of read answers (Query, Scan, GetItem) is written with ``json.dumps``
   instead of moto's generic serializer; the wire form is the same.
 
 Any write through moto's backend (put, update, delete, transactions, batches) empties the cache.
@@ -39,7 +39,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models import table as moto_table
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 
-_READ_OPERATIONS = frozenset({"Query", "Scan", "GetItem", "BatchGetItem"})
+_READ_OPERATIONS = frozenset({"Query", "Scan", "GetItem"})
 _WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
 
 
