@@ -106,8 +106,9 @@ def recount(args: argparse.Namespace) -> int:
     """Rebuild the exact counters of one or more namespaces from their sessions."""
     repository = _repository()
     for namespace in args.namespace:
-        counts = repository.recount(namespace)
-        print(json.dumps({"namespace": namespace, "total": counts.get("all", 0), "counters": len(counts)}))
+        report = repository.recount(namespace)
+        summary = {"namespace": namespace, "total": report.total, "counters": len(report.counts)}
+        print(json.dumps({**summary, "skipped": report.skipped}))
     return 0
 
 

@@ -68,7 +68,14 @@ def writer(client: Any, table: str) -> SessionWriter:
 def function(client: Any, table: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """The Lambda function's module, its reader pointed at this test's emulated table."""
     module = harness.load_handler()
-    monkeypatch.setattr(module, "reader", SessionReader(client, table, on_invalid_item=module.report_invalid_item))
+    reader = SessionReader(
+        client,
+        table,
+        on_invalid_item=module.report_invalid_item,
+        on_foreign_item=module.report_foreign_item,
+        on_counter_drift=module.report_counter_drift,
+    )
+    monkeypatch.setattr(module, "reader", reader)
     return module
 
 

@@ -15,7 +15,7 @@ from charging_sessions.routes import LIST_SESSIONS_PATH
 from local_toolkit.gateway import LambdaContext, http_api_event
 from local_toolkit.reference_model import page_ids as reference
 
-__all__ = ["LIST_SESSIONS_PATH", "call", "captured_logs", "event", "reference"]
+__all__ = ["LIST_SESSIONS_PATH", "call", "captured_logs", "event", "oversized_writes", "reference"]
 
 
 def event(
@@ -46,3 +46,17 @@ def captured_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
         yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
     finally:
         handler.setStream(previous)
+
+
+@contextmanager
+def oversized_writes() -> Iterator[None]:
+    """Lift the writer's size limits inside the block: for tables that hold sessions stored before the limits
+    existed (or by other writers), which the read path must still serve."""
+    import pytest
+
+    from charging_sessions import writer
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(writer, "MAX_NOTE_BYTES", 400_000)
+        patch.setattr(writer, "MAX_STORED_SESSION_BYTES", 400_000)
+        yield

@@ -27,6 +27,8 @@ from charging_sessions.observability import (
     record_invocation,
     record_page,
     record_request,
+    report_counter_drift,
+    report_foreign_item,
     report_invalid_item,
     tracer,
 )
@@ -36,7 +38,13 @@ from charging_sessions.settings import get_settings
 from charging_sessions.storage_layout import MAX_KEY_PART_CHARS
 
 settings = get_settings()
-reader = SessionReader(dynamodb_client(settings), settings.table_name, on_invalid_item=report_invalid_item)
+reader = SessionReader(
+    dynamodb_client(settings),
+    settings.table_name,
+    on_invalid_item=report_invalid_item,
+    on_foreign_item=report_foreign_item,
+    on_counter_drift=report_counter_drift,
+)
 edge = HttpEdge(namespace_claim=settings.namespace_claim)
 app = edge.resolver
 

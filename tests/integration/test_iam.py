@@ -27,11 +27,13 @@ QUERIES = [
 ]
 
 
-def granted_actions() -> set[str]:
-    function = load_template()["Resources"]["ListSessionsFunction"]["Properties"]
+def granted_actions(function_name: str = "ListSessionsFunction") -> set[str]:
+    """The actions a function's inline policy statements grant (SAM policy templates are named, not expanded)."""
+    function = load_template()["Resources"][function_name]["Properties"]
     return {
         action
         for policy in function["Policies"]
+        if isinstance(policy, dict) and "Statement" in policy
         for statement in policy["Statement"]
         for action in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
     }

@@ -1,4 +1,4 @@
-"""What `sam build` ships to Lambda (the function's CodeUri and the layer's ContentUri) is runtime code only:
+"""What `sam build` ships to Lambda (the functions' CodeUri and the layer's ContentUri) is runtime code only:
 none of it imports the local toolkit or what only the toolkit needs, and no layer module loads the function."""
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ def shipped_modules() -> list[Path]:
     return sorted(path for folder in shipped_folders() for path in folder.rglob("*.py"))
 
 
-def test_the_shipped_folders_are_the_function_and_the_layer() -> None:
+def test_the_shipped_folders_are_the_functions_and_the_layer() -> None:
     assert {path.relative_to(ROOT).as_posix().rstrip("/") for path in shipped_folders()} == {
         "functions/list_sessions",
+        "functions/check_counters",
         "layers/charging_sessions",
     }
     assert not any("local_toolkit" in path.parts for path in shipped_modules())

@@ -28,22 +28,22 @@ def test_a_namespace_cannot_impersonate_another_with_the_delimiter() -> None:
 
 
 @pytest.mark.parametrize(
-    ("user", "charger", "status", "view", "residual"),
+    ("user", "charger", "status", "view"),
     [
-        (None, None, None, keys.NAMESPACE, False),
-        (None, None, "Started", keys.BY_STATUS, False),
-        ("u", None, None, keys.BY_USER, False),
-        ("u", None, "Stopped", keys.BY_USER_STATUS, False),
-        (None, "c", None, keys.BY_CHARGER, False),
-        (None, "c", "Started", keys.BY_CHARGER_STATUS, False),
-        ("u", "c", None, keys.BY_USER, True),
-        ("u", "c", "Started", keys.BY_USER_STATUS, True),
+        (None, None, None, keys.NAMESPACE),
+        (None, None, "Started", keys.BY_STATUS),
+        ("u", None, None, keys.BY_USER),
+        ("u", None, "Stopped", keys.BY_USER_STATUS),
+        (None, "c", None, keys.BY_CHARGER),
+        (None, "c", "Started", keys.BY_CHARGER_STATUS),
+        ("u", "c", None, keys.BY_USER_CHARGER),
+        ("u", "c", "Started", keys.BY_USER_CHARGER_STATUS),
     ],
 )
-def test_each_filter_combination_has_a_view(
-    user: str | None, charger: str | None, status: str | None, view: keys.View, residual: bool
+def test_each_filter_combination_has_its_own_view(
+    user: str | None, charger: str | None, status: str | None, view: keys.View
 ) -> None:
-    assert keys.choose_view(user, charger, status) == (view, residual)
+    assert keys.choose_view(user, charger, status) == view
 
 
 def test_counter_sort_keys_are_distinct_per_view_and_value() -> None:
@@ -55,4 +55,5 @@ def test_counter_sort_keys_are_distinct_per_view_and_value() -> None:
         for status in ("Started", "Stopped")
     }
     # 1 namespace + 2 status + 2 users + 4 user+status + 1 charger + 2 charger+status
-    assert len(sks) == 12
+    # + 2 user+charger + 4 user+charger+status
+    assert len(sks) == 18

@@ -32,6 +32,9 @@ class MetricName:
     INVALID_STORED_ITEMS = "InvalidStoredItems"
     READ_CAPACITY_UNITS = "ReadCapacityUnits"
     DYNAMODB_RETRIES = "DynamoDBRetries"
+    FOREIGN_ITEMS = "ForeignItems"
+    COUNTER_DRIFT = "CounterDrift"
+    NAMESPACES_CHECKED = "NamespacesChecked"
 
 
 def count(name: str, value: float = 1) -> None:
@@ -59,6 +62,7 @@ def record_page(page: SessionPage) -> None:
             "returned": len(page.sessions),
             "count": page.count,
             "invalid_items": page.invalid_items,
+            "foreign_items": page.foreign_items,
             "dynamodb_calls": stats.calls,
             "dynamodb_retries": stats.retries,
             "dynamodb_ms": round(stats.dynamodb_seconds * 1000, 2),
@@ -80,3 +84,22 @@ def report_invalid_item(key: Mapping[str, str], error: ValidationError) -> None:
         extra={"item_key": dict(key), "errors": error.errors(include_input=False, include_url=False)},
     )
     count(MetricName.INVALID_STORED_ITEMS)
+
+
+def report_foreign_item(key: Mapping[str, str], claimed_namespace: str) -> None:
+    """An item in the caller's index partition that claims another namespace: a writer escaped a key wrongly.
+    Left out of the page; the operator is told which item (the claimed namespace goes to the log only)."""
+    logger.error(
+        "Stored session claims another namespace than its key; left out of the page",
+        extra={"item_key": dict(key), "claimed_namespace": claimed_namespace},
+    )
+    count(MetricName.FOREIGN_ITEMS)
+
+
+def report_counter_drift(view: str, counter: int, proven: int) -> None:
+    """The read proved a counter wrong (sessions written or deleted behind the writer): the proven figure was
+    answered; ``charging-sessions recount`` (or the scheduled counter check) repairs the counter."""
+    logger.warning(
+        "Counter disagrees with the index", extra={"counter_view": view, "counter": counter, "proven": proven}
+    )
+    count(MetricName.COUNTER_DRIFT)

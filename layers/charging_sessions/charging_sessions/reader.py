@@ -7,7 +7,7 @@ both build their keys, items and requests with :mod:`charging_sessions.storage_l
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 InvalidItemHook = Callable[[Mapping[str, str], ValidationError], None]
+ForeignItemHook = Callable[[Mapping[str, str], str], None]
+"""Called with an item's key and the namespace it claims, when it is not the caller's."""
+DriftHook = Callable[[str, int, int], None]
+"""Called with the view, the counter's value and the count the read proved, when they disagree."""
 
 
 @dataclass
@@ -40,7 +44,14 @@ class SessionPage:
     sessions: list[ChargingSession]
     count: int
     invalid_items: int = 0
+    """Entries of the page left out because they do not fit the contract."""
+    foreign_items: int = 0
+    """Entries of the page left out because they belong to another namespace (a writer's key bug)."""
     view: str = ""
+    more: bool = False
+    """Whether the view may hold entries after this page (``False``: the read reached its end)."""
+    entries: int = 0
+    """Index entries this page consumed (answered + left out): the next page starts at ``skip + entries``."""
     stats: ReadStats = field(default_factory=ReadStats)
 
 
@@ -61,16 +72,25 @@ class SessionFilter:
 
 
 class SessionReader:
+    """Pages come from the indexes alone: ``skip`` is counted over the view's keys and ``take`` items are read
+    after it, newest first, whatever the counters hold. The counter answers ``count`` in one GetItem; where the
+    read proves it wrong (the view ended, or held more than it says), the proven figure is answered and the
+    drift reported."""
+
     def __init__(
         self,
         client: DynamoDBClient,
         table_name: str,
         *,
         on_invalid_item: InvalidItemHook | None = None,
+        on_foreign_item: ForeignItemHook | None = None,
+        on_counter_drift: DriftHook | None = None,
     ) -> None:
         self._client = client
         self._table = table_name
         self._on_invalid_item = on_invalid_item
+        self._on_foreign_item = on_foreign_item
+        self._on_counter_drift = on_counter_drift
 
     @property
     def client(self) -> DynamoDBClient:
@@ -80,25 +100,22 @@ class SessionReader:
     def list_sessions(self, namespace: str, filters: SessionFilter, *, skip: int = 0, take: int) -> SessionPage:
         """One page of the namespace's sessions matching ``filters``, newest first (ties: id descending),
         and the total number that match. ``take=0`` answers only the count."""
-        view, residual_charger = layout.choose_view(filters.user_id, filters.charger_id, filters.status)
+        view = layout.choose_view(filters.user_id, filters.charger_id, filters.status)
         partition = view.partition_key(namespace, filters.user_id, filters.charger_id, filters.status)
         stats = ReadStats()
-        if residual_charger:
-            return self._filtered_page(view, partition, filters, skip, take, stats)
-
-        count = self._read_counter(namespace, view, filters, stats)
+        counted = self._read_counter(namespace, view, filters, stats)
+        if take == 0:
+            return SessionPage([], counted, view=view.name, more=skip < counted, stats=stats)
+        start, passed, more = self._skip(view, partition, skip, stats) if skip else (None, 0, True)
         documents: list[dict[str, Any]] = []
-        if take > 0 and skip < count:
-            remaining = count - skip
-            from_oldest = max(0, remaining - take)
-            if from_oldest < skip:
-                # Nearer the oldest end (the last pages): pass over fewer keys reading upwards, then turn around.
-                documents = self._page(view, partition, from_oldest, min(take, remaining), stats, newest_first=False)
-                documents.reverse()
-            else:
-                documents = self._page(view, partition, skip, take, stats, newest_first=True)
-        sessions, invalid = self._validate(documents)
-        return SessionPage(sessions, count, invalid, view.name, stats)
+        if more:
+            documents, more = self._read_items(view, partition, start, take, stats)
+        seen = passed + len(documents)
+        count = max(counted, seen) if more else seen
+        if count != counted and self._on_counter_drift is not None:
+            self._on_counter_drift(view.name, counted, count)
+        sessions, invalid, foreign = self._validate(documents, namespace)
+        return SessionPage(sessions, count, invalid, foreign, view.name, more, len(documents), stats)
 
     def _call(self, stats: ReadStats, operation: Callable[..., Any], **request: Any) -> Any:
         request["ReturnConsumedCapacity"] = "TOTAL"
@@ -120,47 +137,30 @@ class SessionReader:
         response = self._call(stats, self._client.get_item, TableName=self._table, Key=key, **layout.COUNTER_PROJECTION)
         return max(layout.counter_value(response.get("Item")), 0)
 
-    def _page(
-        self, view: layout.View, partition: str, skip: int, take: int, stats: ReadStats, *, newest_first: bool
-    ) -> list[dict[str, Any]]:
-        """``take`` items after the first ``skip`` of the view, read in the given direction."""
-        start = self._skip(view, partition, skip, stats, newest_first=newest_first) if skip else None
-        if skip and start is None:
-            return []
-        return self._read_items(view, partition, start, take, stats, newest_first=newest_first)
+    def _skip(self, view: layout.View, partition: str, skip: int, stats: ReadStats) -> tuple[Item | None, int, bool]:
+        """Pass over the first ``skip`` entries of the view by counting keys, not reading items: the start key
+        after them, how many were passed, and whether the view may hold more.
 
-    def _skip(
-        self, view: layout.View, partition: str, skip: int, stats: ReadStats, *, newest_first: bool = True
-    ) -> Item | None:
-        """The key of the ``skip``-th entry of the view, found by counting keys, not reading items.
-
-        Uses the view's KEYS_ONLY index when it has one (a few dozen bytes an entry), else its own index.
-        ``None`` when the view holds fewer than ``skip`` entries."""
+        Uses the view's KEYS_ONLY index when it has one (a few dozen bytes an entry), else its own index."""
         keys_only = view.keys_index is not None
-        request = layout.view_query(self._table, view, partition, keys_only=keys_only, newest_first=newest_first)
+        request = layout.view_query(self._table, view, partition, keys_only=keys_only)
         request["Select"] = "COUNT"
-        remaining = skip
-        while remaining > 0:
-            response = self._call(stats, self._client.query, **request, Limit=remaining)
-            remaining -= int(response["Count"])
+        passed = 0
+        while passed < skip:
+            response = self._call(stats, self._client.query, **request, Limit=skip - passed)
+            passed += int(response["Count"])
             last_key = response.get("LastEvaluatedKey")
             if last_key is None:
-                return None
+                return None, passed, False
             request["ExclusiveStartKey"] = last_key
         start: Item = request["ExclusiveStartKey"]
-        return layout.item_start_key(view, start, partition) if keys_only else start
+        return (layout.item_start_key(view, start, partition) if keys_only else start), passed, True
 
     def _read_items(
-        self,
-        view: layout.View,
-        partition: str,
-        start: Item | None,
-        take: int,
-        stats: ReadStats,
-        *,
-        newest_first: bool = True,
-    ) -> list[dict[str, Any]]:
-        request = layout.view_query(self._table, view, partition, newest_first=newest_first)
+        self, view: layout.View, partition: str, start: Item | None, take: int, stats: ReadStats
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Up to ``take`` items of the view after ``start``, newest first, and whether the view may hold more."""
+        request = layout.view_query(self._table, view, partition)
         if start is not None:
             request["ExclusiveStartKey"] = start
         documents: list[dict[str, Any]] = []
@@ -168,51 +168,26 @@ class SessionReader:
             response = self._call(stats, self._client.query, **request, Limit=take - len(documents))
             documents.extend(from_item(item) for item in response["Items"])
             if "LastEvaluatedKey" not in response:
-                break
+                return documents, False
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return documents
+        return documents, True
 
-    def _filtered_page(
-        self,
-        view: layout.View,
-        partition: str,
-        filters: SessionFilter,
-        skip: int,
-        take: int,
-        stats: ReadStats,
-    ) -> SessionPage:
-        """userId + chargerId: read the user's view, filtering on chargerId; the count comes from reading."""
-        assert filters.charger_id is not None
-        request = layout.with_charger_filter(layout.view_query(self._table, view, partition), filters.charger_id)
-        count = 0
-        documents: list[dict[str, Any]] = []
-        for item in self._all_items(request, stats):
-            if skip <= count < skip + take:
-                documents.append(from_item(item))
-            count += 1
-        sessions, invalid = self._validate(documents)
-        return SessionPage(sessions, count, invalid, view.name + "+chargerId", stats)
-
-    def _all_items(self, request: dict[str, Any], stats: ReadStats) -> Iterator[Item]:
-        """Every item a query matches, following ``LastEvaluatedKey`` across DynamoDB's 1 MB pages."""
-        while True:
-            response = self._call(stats, self._client.query, **request)
-            yield from response["Items"]
-            if "LastEvaluatedKey" not in response:
-                return
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-
-    def _validate(self, documents: list[dict[str, Any]]) -> tuple[list[ChargingSession], int]:
-        """Stored items that do not fit the contract are left out of the page and reported, never answered."""
+    def _validate(self, documents: list[dict[str, Any]], namespace: str) -> tuple[list[ChargingSession], int, int]:
+        """Stored items that do not fit the contract, or that claim another namespace than the caller's, are
+        left out of the page and reported, never answered."""
         sessions: list[ChargingSession] = []
-        invalid = 0
+        invalid = foreign = 0
         for document in documents:
+            key = {layout.PK: str(document.get(layout.PK)), layout.SK: str(document.get(layout.SK))}
+            if document.get("namespaceId") != namespace:
+                foreign += 1
+                if self._on_foreign_item is not None:
+                    self._on_foreign_item(key, str(document.get("namespaceId")))
+                continue
             try:
                 sessions.append(ChargingSession.model_validate(document))
             except ValidationError as error:
                 invalid += 1
                 if self._on_invalid_item is not None:
-                    self._on_invalid_item(
-                        {layout.PK: str(document.get(layout.PK)), layout.SK: str(document.get(layout.SK))}, error
-                    )
-        return sessions, invalid
+                    self._on_invalid_item(key, error)
+        return sessions, invalid, foreign

@@ -25,6 +25,10 @@ class Settings(BaseModel):
     dynamodb_connect_timeout: float = Field(default=0.5, alias="DYNAMODB_CONNECT_TIMEOUT", gt=0, le=10)
     dynamodb_read_timeout: float = Field(default=1.0, alias="DYNAMODB_READ_TIMEOUT", gt=0, le=30)
     dynamodb_max_attempts: int = Field(default=3, alias="DYNAMODB_MAX_ATTEMPTS", ge=1, le=10)
+    counter_check_sample: int = Field(default=200, alias="COUNTER_CHECK_SAMPLE", ge=1, le=10_000)
+    """Items the scheduled counter check scans to pick the namespaces it checks."""
+    counter_check_segments: int = Field(default=64, alias="COUNTER_CHECK_SEGMENTS", ge=1, le=1_000_000)
+    """Segments the table is split into for sampling: one random segment is sampled per run."""
 
     @property
     def dynamodb_worst_case_seconds(self) -> float:

@@ -31,9 +31,11 @@ COUNT = "n"
 
 MAX_KEY_PART_CHARS = 128
 """Longest namespace, userId or chargerId accepted: keeps every key far below DynamoDB's limits."""
-MAX_SESSION_ID_CHARS = 256
-"""Longest session id accepted (the sort key's limit is 1024 bytes)."""
+MAX_SESSION_ID_BYTES = 256
+"""Longest session id accepted, in UTF-8 bytes: the sort key (``createdAt#id``) must stay under DynamoDB's
+1,024 bytes, and a character can take four."""
 COUNTER_PARTITION_SUFFIX = "#count"
+IDENTITY_PARTITION_SUFFIX = "#id"
 
 
 def escape(part: str) -> str:
@@ -62,6 +64,12 @@ def session_sk(created_at: str, session_id: str) -> str:
 
 def counter_pk(namespace: str) -> str:
     return namespace_pk(namespace) + COUNTER_PARTITION_SUFFIX
+
+
+def identity_pk(namespace: str) -> str:
+    """Partition of the namespace's identity items: one per session id, pointing at its ``createdAt``, so that a
+    writer finds a session by id even when a re-import corrects its ``createdAt`` (part of the table key)."""
+    return namespace_pk(namespace) + IDENTITY_PARTITION_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -127,8 +135,28 @@ BY_CHARGER = View(name="chargerId", index="by-charger", pk_attr="gCharger", uses
 BY_CHARGER_STATUS = View(
     name="chargerId+status", index="by-charger-status", pk_attr="gChargerStatus", uses_charger=True, uses_status=True
 )
+BY_USER_CHARGER = View(
+    name="userId+chargerId", index="by-user-charger", pk_attr="gUserCharger", uses_user=True, uses_charger=True
+)
+BY_USER_CHARGER_STATUS = View(
+    name="userId+chargerId+status",
+    index="by-user-charger-status",
+    pk_attr="gUserChargerStatus",
+    uses_user=True,
+    uses_charger=True,
+    uses_status=True,
+)
 
-VIEWS: tuple[View, ...] = (NAMESPACE, BY_STATUS, BY_USER, BY_USER_STATUS, BY_CHARGER, BY_CHARGER_STATUS)
+VIEWS: tuple[View, ...] = (
+    NAMESPACE,
+    BY_STATUS,
+    BY_USER,
+    BY_USER_STATUS,
+    BY_CHARGER,
+    BY_CHARGER_STATUS,
+    BY_USER_CHARGER,
+    BY_USER_CHARGER_STATUS,
+)
 """Every view; each has an exact counter per partition key, maintained on every write."""
 
 INDEX_ATTRIBUTES: dict[str, str] = {view.index: view.pk_attr for view in VIEWS if view.index is not None} | {
@@ -140,17 +168,11 @@ KEY_ATTRIBUTES = frozenset({PK, SK, REV, *INDEX_ATTRIBUTES.values()})
 """Attributes that belong to the storage layout, not to the session."""
 
 
-def choose_view(user_id: str | None, charger_id: str | None, status: str | None) -> tuple[View, bool]:
-    """The view that serves a filter combination, and whether ``chargerId`` must still be filtered.
-
-    userId + chargerId has no index of its own: it reads the user's view (a user's sessions are few)
-    and filters on chargerId, and its count is computed by reading, not from a counter.
-    """
-    if user_id is not None:
-        return (BY_USER_STATUS if status else BY_USER), charger_id is not None
-    if charger_id is not None:
-        return (BY_CHARGER_STATUS if status else BY_CHARGER), False
-    return (BY_STATUS if status else NAMESPACE), False
+def choose_view(user_id: str | None, charger_id: str | None, status: str | None) -> View:
+    """The view that serves a filter combination: every combination has its own index and counter, so every
+    page is a key condition and every count one GetItem."""
+    uses = (user_id is not None, charger_id is not None, status is not None)
+    return next(view for view in VIEWS if (view.uses_user, view.uses_charger, view.uses_status) == uses)
 
 
 # ---------------------------------------------------------------- session items
@@ -183,14 +205,27 @@ def session_item(document: Mapping[str, Any], revision: int) -> Item:
     return item
 
 
+def identity_key(namespace: str, session_id: str) -> Item:
+    return {PK: {"S": identity_pk(namespace)}, SK: {"S": session_id}}
+
+
+def identity_item(namespace: str, session_id: str, created_at: str) -> Item:
+    return {**identity_key(namespace, session_id), "createdAt": {"S": created_at}}
+
+
+def identity_created_at(item: Mapping[str, Any] | None) -> str | None:
+    """The ``createdAt`` an identity item points at (``None`` when there is none)."""
+    return str(item["createdAt"]["S"]) if item else None
+
+
 def session_document(document: Mapping[str, Any]) -> dict[str, Any]:
     """A stored session's API fields: the item (in plain form) without the layout's own attributes."""
     return {name: value for name, value in document.items() if name not in KEY_ATTRIBUTES}
 
 
 def put_condition(stored: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The condition that makes a Put of a session apply only to the item the writer read: absent, the same
-    revision, or (written by someone who keeps no revision) the same ``updatedAt``."""
+    """The condition that makes a Put (or Delete) of a session apply only to the item the writer read: absent,
+    the same revision, or (written by someone who keeps no revision) the same ``updatedAt``."""
     if stored is None:
         return {"ConditionExpression": "attribute_not_exists(#pk)", "ExpressionAttributeNames": {"#pk": PK}}
     if REV in stored:
@@ -203,6 +238,17 @@ def put_condition(stored: Mapping[str, Any] | None) -> dict[str, Any]:
         "ConditionExpression": "attribute_not_exists(#rev) AND updatedAt = :updated",
         "ExpressionAttributeNames": {"#rev": REV},
         "ExpressionAttributeValues": {":updated": stored["updatedAt"]},
+    }
+
+
+def identity_condition(created_at: str | None) -> dict[str, Any]:
+    """The condition that makes a write of an identity item apply only to what the writer read."""
+    if created_at is None:
+        return {"ConditionExpression": "attribute_not_exists(#pk)", "ExpressionAttributeNames": {"#pk": PK}}
+    return {
+        "ConditionExpression": "#created = :created",
+        "ExpressionAttributeNames": {"#created": "createdAt"},
+        "ExpressionAttributeValues": {":created": {"S": created_at}},
     }
 
 
@@ -219,9 +265,9 @@ def namespace_counter_key(namespace: str) -> Item:
     return counter_key(namespace, NAMESPACE, None, None, None)
 
 
-def counter_keys(document: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The (pk, sk) of every counter a stored session counts in: one per view it appears in."""
-    namespace = document["namespaceId"]
+def counter_keys(namespace: str, document: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The (pk, sk) of every counter of ``namespace`` a stored session counts in: one per view it appears in.
+    The namespace is the partition's, never read from the item (a mislabelled item counts where it is stored)."""
     user_id, charger_id, status = document.get("userId"), document["chargerId"], document["status"]
     return [
         (counter_pk(namespace), view.counter_sk(user_id, charger_id, status))
@@ -257,14 +303,34 @@ def counter_update(table: str, pk: str, sk: str, change: int) -> dict[str, Any]:
 
 
 def counter_partition_query(table: str, namespace: str) -> dict[str, Any]:
-    """Query arguments for the keys of every counter item of a namespace."""
+    """Query arguments for every counter item of a namespace (key and count)."""
     return {
         "TableName": table,
         "KeyConditionExpression": "#pk = :pk",
-        "ExpressionAttributeNames": {"#pk": PK, "#sk": SK},
+        "ExpressionAttributeNames": {"#pk": PK, "#sk": SK, "#n": COUNT},
         "ExpressionAttributeValues": {":pk": {"S": counter_pk(namespace)}},
-        "ProjectionExpression": "#pk, #sk",
+        "ProjectionExpression": "#pk, #sk, #n",
+        "ConsistentRead": True,
     }
+
+
+def namespace_sample_scan(table: str, segment: int, total_segments: int, limit: int) -> dict[str, Any]:
+    """Scan arguments that read the partition keys of up to ``limit`` items of one segment of the table: a cheap,
+    random sample of the namespaces that hold sessions (see :func:`session_namespace`)."""
+    return {
+        "TableName": table,
+        "Segment": segment,
+        "TotalSegments": total_segments,
+        "Limit": limit,
+        "ProjectionExpression": "#pk",
+        "ExpressionAttributeNames": {"#pk": PK},
+    }
+
+
+def session_namespace(pk: str) -> str | None:
+    """The namespace whose sessions a partition key holds; ``None`` for counter and identity partitions (escaped
+    namespaces hold no ``#``, those partitions' keys always do)."""
+    return None if SEP in pk else unescape(pk)
 
 
 # ---------------------------------------------------------------- queries
@@ -287,14 +353,6 @@ def view_query(
     return request
 
 
-def with_charger_filter(request: dict[str, Any], charger_id: str) -> dict[str, Any]:
-    """The same query, keeping only one charger's sessions (userId + chargerId: a filter on the user's view)."""
-    request["FilterExpression"] = "#charger = :charger"
-    request["ExpressionAttributeNames"]["#charger"] = "chargerId"
-    request["ExpressionAttributeValues"][":charger"] = {"S": charger_id}
-    return request
-
-
 def namespace_sessions_query(table: str, namespace: str, *, projection: tuple[str, ...] = ()) -> dict[str, Any]:
     """Query arguments for every session item of a namespace (its table partition), optionally projected."""
     request = view_query(table, NAMESPACE, namespace_pk(namespace))
@@ -305,7 +363,7 @@ def namespace_sessions_query(table: str, namespace: str, *, projection: tuple[st
     return request
 
 
-COUNTED_ATTRIBUTES = ("namespaceId", "userId", "chargerId", "status")
+COUNTED_ATTRIBUTES = (SK, "userId", "chargerId", "status")
 """What a recount needs of each session: the attributes that choose the views it appears in."""
 
 

@@ -1,0 +1,99 @@
+"""The scheduled counter check: finds drift behind the writer, reports it (metric + log), repairs it; samples
+only namespaces that hold sessions; and its IAM policy grants exactly the calls it makes."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import random
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from charging_sessions import storage_layout as layout
+from charging_sessions.counter_check import sample_namespaces
+from charging_sessions.reader import SessionFilter, SessionReader
+from charging_sessions.writer import SessionWriter, stored_document
+from local_toolkit.gateway import LambdaContext
+from local_toolkit.template_table import load_template
+from tests.conftest import TABLE
+from tests.factories import make_session
+from tests.integration.test_iam import granted_actions
+
+
+@pytest.fixture
+def check(client: Any, table: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    module = importlib.import_module("check_counters.app")
+    monkeypatch.setattr(module, "client", client)
+    monkeypatch.setattr(module, "writer", SessionWriter(client, table))
+    monkeypatch.setattr(module, "settings", module.settings.model_copy(update={"counter_check_segments": 1}))
+    return module
+
+
+def emitted(output: str, name: str) -> float:
+    documents = [json.loads(line) for line in output.splitlines() if line.startswith('{"_aws"')]
+    return sum(sum(d[name]) if isinstance(d[name], list) else d[name] for d in documents if name in d)
+
+
+def test_drift_behind_the_writer_is_reported_and_repaired(
+    check: ModuleType,
+    client: Any,
+    writer: SessionWriter,
+    capsys: pytest.CaptureFixture[str],
+    logs: Callable[[], list[dict[str, Any]]],
+) -> None:
+    reader = SessionReader(client, TABLE)
+    sessions = [make_session(minute=i, user="u1") for i in range(5)]
+    writer.load(sessions)
+    writer.load([make_session(namespace="tenant-beta", minute=i) for i in range(3)])
+    client.delete_item(
+        TableName=TABLE, Key=layout.session_key("tenant-alpha", sessions[0]["createdAt"], sessions[0]["id"])
+    )
+    extra = make_session(minute=20, user="u2")
+    client.put_item(TableName=TABLE, Item=layout.session_item(stored_document(extra), 1))
+    assert reader.list_sessions("tenant-alpha", SessionFilter(), take=0).count == 5  # the counter: stale
+
+    result = check.lambda_handler({}, LambdaContext())
+    assert result["checked"] == 2
+    assert result["drifted_namespaces"] == 1
+    # all (5 -> 5: one gone, one added: not drifted), status Stopped (same), user u1 (5 -> 4), user u2 (0 -> 1),
+    # user u1 + Stopped, user u2 + Stopped, user u1 + charger-1 (+ Stopped), user u2 + charger-1 (+ Stopped)
+    assert result["drifted_counters"] == 8
+    output = capsys.readouterr().out
+    assert emitted(output, "CounterDrift") == 8
+    [drifted] = [record for record in logs() if record["message"] == "Counters drifted; repaired"]
+    assert drifted["namespace"] == "tenant-alpha"
+    assert drifted["drifted"]["all#user#u2"] == [0, 1]
+    for filters in ({}, {"user_id": "u1"}, {"user_id": "u2"}, {"user_id": "u2", "charger_id": "charger-1"}):
+        page = reader.list_sessions("tenant-alpha", SessionFilter(**filters), take=100)
+        assert page.count == len(page.sessions), filters
+    assert check.lambda_handler({}, LambdaContext())["drifted_counters"] == 0
+
+
+def test_the_sample_holds_only_namespaces_with_sessions(client: Any, writer: SessionWriter) -> None:
+    writer.load([make_session(namespace=namespace) for namespace in ("a#b", "a%23b", "plain")])
+    found = sample_namespaces(client, TABLE, segments=1, limit=1000, rng=random.Random(1))  # noqa: S311
+    assert found == ["a#b", "a%23b", "plain"]
+
+
+def test_the_check_policy_grants_exactly_the_calls_it_makes(
+    check: ModuleType, client: Any, writer: SessionWriter
+) -> None:
+    writer.load([make_session(minute=i) for i in range(3)])
+    client.put_item(TableName=TABLE, Item=layout.session_item(stored_document(make_session(minute=9)), 1))
+    made: set[str] = set()
+
+    def record(event_name: str, **_: Any) -> None:
+        made.add("dynamodb:" + event_name.rsplit(".", 1)[-1])
+
+    client.meta.events.register("before-call.dynamodb", record)
+    try:
+        check.lambda_handler({}, LambdaContext())
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", record)
+    assert made == granted_actions("CheckCountersFunction")
+    function = load_template()["Resources"]["CheckCountersFunction"]["Properties"]
+    assert function["Events"]["Hourly"]["Type"] == "Schedule"
+    assert function["DeadLetterQueue"]["Type"] == "SQS"
