@@ -6,19 +6,19 @@ reader reads the table, and the response is produced from the shared pydantic re
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
+from charging_sessions.answers import list_answer
 from charging_sessions.aws_clients import dynamodb_client
 from charging_sessions.http_edge import (
     NAMESPACE_CONTEXT_KEY,
     NO_CONTROL_CHARACTERS,
     DigitsOnly,
     HttpEdge,
-    json_response,
 )
 from charging_sessions.models import MAX_SAFE_INTEGER, ChargingSessionStatus, ListChargingSessionsResponse
 from charging_sessions.observability import (
@@ -94,8 +94,9 @@ def list_sessions(
     filters = SessionFilter(user_id=userId, charger_id=chargerId, status=status)
     record_request(namespace, filters, skip=skip, take=take)
     page = reader.list_sessions(namespace, filters, skip=skip, take=take)
-    record_page(page)
-    return json_response(200, ListChargingSessionsResponse(chargingSessions=page.sessions, count=page.count))
+    answer = list_answer(page, skip=skip)
+    record_page(page, returned=answer.returned, cut=answer.cut)
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=answer.body)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

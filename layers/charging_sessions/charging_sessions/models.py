@@ -229,14 +229,41 @@ _ENVELOPE = ConfigDict(json_schema_mode_override="serialization", json_schema_se
 """``success`` has a default but is always sent: the schema marks it required, as the page does."""
 
 
+def _next_skip_is_optional(schema: dict[str, Any]) -> None:
+    """``nextSkip`` is left out on the last page: not required, although the envelope marks defaults required."""
+    required = schema.get("required", [])
+    if "nextSkip" in required:
+        required.remove("nextSkip")
+
+
 class ListChargingSessionsResponse(BaseModel):
     """200: one page of sessions and the total number that match the filters."""
 
-    model_config = _ENVELOPE
+    model_config = ConfigDict(
+        json_schema_mode_override="serialization",
+        json_schema_serialization_defaults_required=True,
+        json_schema_extra=_next_skip_is_optional,
+    )
 
     success: bool = True
     chargingSessions: list[ChargingSession]
     count: Annotated[int, Field(le=MAX_SAFE_INTEGER)]
+    nextSkip: Annotated[
+        int | None,
+        Field(ge=0, le=MAX_SAFE_INTEGER),
+        WithJsonSchema(
+            {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": MAX_SAFE_INTEGER,
+                "description": (
+                    "Present while more sessions may follow: the `skip` of the next page. A page can hold fewer "
+                    "sessions than `take` (its answer must fit Lambda's 6 MB response), so continue from here, "
+                    "not from skip + take."
+                ),
+            }
+        ),
+    ] = None
 
 
 class ErrorResponse(BaseModel):

@@ -35,6 +35,7 @@ class MetricName:
     FOREIGN_ITEMS = "ForeignItems"
     COUNTER_DRIFT = "CounterDrift"
     NAMESPACES_CHECKED = "NamespacesChecked"
+    PAGES_CUT_BY_SIZE = "PagesCutBySize"
 
 
 def count(name: str, value: float = 1) -> None:
@@ -53,13 +54,15 @@ def record_request(namespace: str, filters: SessionFilter, *, skip: int, take: i
     tracer.put_annotation(key="filters", value=filters.combination)
 
 
-def record_page(page: SessionPage) -> None:
+def record_page(page: SessionPage, *, returned: int, cut: bool) -> None:
+    """The request's summary log line, annotations and metrics. ``cut``: the response budget ended the page."""
     stats = page.stats
     logger.info(
         "Listed sessions",
         extra={
             "view": page.view,
-            "returned": len(page.sessions),
+            "returned": returned,
+            "cut_by_size": cut,
             "count": page.count,
             "invalid_items": page.invalid_items,
             "foreign_items": page.foreign_items,
@@ -71,7 +74,9 @@ def record_page(page: SessionPage) -> None:
     )
     tracer.put_annotation(key="view", value=page.view)
     tracer.put_metadata(key="dynamodb", value={"calls": stats.calls, "ms": stats.dynamodb_seconds * 1000})
-    count(MetricName.SESSIONS_RETURNED, len(page.sessions))
+    count(MetricName.SESSIONS_RETURNED, returned)
+    if cut:
+        count(MetricName.PAGES_CUT_BY_SIZE)
     count(MetricName.READ_CAPACITY_UNITS, stats.consumed_capacity)
     if stats.retries:
         count(MetricName.DYNAMODB_RETRIES, stats.retries)

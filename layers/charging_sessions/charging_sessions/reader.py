@@ -53,6 +53,8 @@ class SessionPage:
     entries: int = 0
     """Index entries this page consumed (answered + left out): the next page starts at ``skip + entries``."""
     stats: ReadStats = field(default_factory=ReadStats)
+    positions: list[int] = field(default_factory=list)
+    """For each session, how many of the page's entries come before it (a page cut there resumes there)."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ class SessionReader:
         stats = ReadStats()
         counted = self._read_counter(namespace, view, filters, stats)
         if take == 0:
-            return SessionPage([], counted, view=view.name, more=skip < counted, stats=stats)
+            return SessionPage([], counted, view=view.name, stats=stats)
         start, passed, more = self._skip(view, partition, skip, stats) if skip else (None, 0, True)
         documents: list[dict[str, Any]] = []
         if more:
@@ -114,8 +116,8 @@ class SessionReader:
         count = max(counted, seen) if more else seen
         if count != counted and self._on_counter_drift is not None:
             self._on_counter_drift(view.name, counted, count)
-        sessions, invalid, foreign = self._validate(documents, namespace)
-        return SessionPage(sessions, count, invalid, foreign, view.name, more, len(documents), stats)
+        sessions, positions, invalid, foreign = self._validate(documents, namespace)
+        return SessionPage(sessions, count, invalid, foreign, view.name, more, len(documents), stats, positions)
 
     def _call(self, stats: ReadStats, operation: Callable[..., Any], **request: Any) -> Any:
         request["ReturnConsumedCapacity"] = "TOTAL"
@@ -172,12 +174,15 @@ class SessionReader:
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return documents, True
 
-    def _validate(self, documents: list[dict[str, Any]], namespace: str) -> tuple[list[ChargingSession], int, int]:
+    def _validate(
+        self, documents: list[dict[str, Any]], namespace: str
+    ) -> tuple[list[ChargingSession], list[int], int, int]:
         """Stored items that do not fit the contract, or that claim another namespace than the caller's, are
         left out of the page and reported, never answered."""
         sessions: list[ChargingSession] = []
+        positions: list[int] = []
         invalid = foreign = 0
-        for document in documents:
+        for position, document in enumerate(documents):
             key = {layout.PK: str(document.get(layout.PK)), layout.SK: str(document.get(layout.SK))}
             if document.get("namespaceId") != namespace:
                 foreign += 1
@@ -186,8 +191,9 @@ class SessionReader:
                 continue
             try:
                 sessions.append(ChargingSession.model_validate(document))
+                positions.append(position)
             except ValidationError as error:
                 invalid += 1
                 if self._on_invalid_item is not None:
                     self._on_invalid_item(key, error)
-        return sessions, invalid, foreign
+        return sessions, positions, invalid, foreign

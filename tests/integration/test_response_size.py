@@ -1,0 +1,75 @@
+"""Every answer fits through Lambda (6 MB), with the largest sessions the write limits allow and with larger
+ones stored before the limits, and a walk by ``nextSkip`` still reaches every session exactly once."""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from charging_sessions.answers import MAX_LAMBDA_RESPONSE_BYTES
+from charging_sessions.writer import MAX_ALT_TEXTS, MAX_NOTE_BYTES, MAX_TARIFF_ELEMENTS, SessionWriter, stored_document
+from local_toolkit.gateway import LambdaContext
+from tests.factories import make_session
+from tests.support import event, oversized_writes, reference
+
+
+def largest_session(minute: int) -> dict[str, Any]:
+    """A session at the write limits, of characters that grow most when escaped (€: 3 bytes, sent as \\u20ac)."""
+    element = {
+        "id": "e" * 21,
+        "name": "€" * 64,
+        "backgroundColor": "#" * 12,
+        "priceComponents": {"Flat": "1." + "9" * 60, "PerMinute": "0.5", "PerKilowattHour": "0.42"},
+        "restrictions": {"daysOfWeek": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]},
+    }
+    tariff = {
+        "elements": [element] * MAX_TARIFF_ELEMENTS,
+        "altTexts": [{"language": "de", "text": "€" * 512}] * MAX_ALT_TEXTS,
+        "timeZone": "Europe/Berlin",
+    }
+    note = '"' * (MAX_NOTE_BYTES // 2) + "€" * (MAX_NOTE_BYTES // 6)
+    session = make_session(minute=minute, note=note, tariff=tariff, applicationId="a" * 256, locationId="€" * 85)
+    stored_document(session)  # within every write limit
+    return session
+
+
+def answer_of(function: ModuleType, query: str) -> tuple[int, dict[str, Any]]:
+    response = function.lambda_handler(event(query), LambdaContext())
+    assert len(json.dumps(response)) < MAX_LAMBDA_RESPONSE_BYTES  # what the runtime sends
+    return int(response["statusCode"]), json.loads(response["body"])
+
+
+def walk(function: ModuleType, take: int) -> list[str]:
+    ids: list[str] = []
+    skip: int | None = 0
+    while skip is not None:
+        status, body = answer_of(function, f"skip={skip}&take={take}")
+        assert status == 200, body
+        ids += [s["id"] for s in body["chargingSessions"]]
+        assert body.get("nextSkip", skip + 1) > skip  # every page moves forward
+        skip = body.get("nextSkip")
+    return ids
+
+
+def test_take_1000_of_the_largest_allowed_sessions_fits_and_walks(function: ModuleType, writer: SessionWriter) -> None:
+    sessions = [largest_session(i) for i in range(110)]
+    writer.load(sessions)
+    status, body = answer_of(function, "take=1000")
+    assert status == 200
+    assert 0 < len(body["chargingSessions"]) < 110
+    assert body["nextSkip"] == len(body["chargingSessions"])
+    assert body["count"] == 110
+    assert walk(function, 1000) == reference(sessions, "tenant-alpha", take=1000)[0]
+
+
+@pytest.mark.parametrize("take", [50, 1000])
+def test_sessions_near_dynamodbs_item_limit_stored_before_the_limits_still_fit(
+    function: ModuleType, writer: SessionWriter, take: int
+) -> None:
+    sessions = [make_session(minute=i, note="€" * 130_000) for i in range(20)]  # 390 KB each in DynamoDB
+    with oversized_writes():
+        writer.load(sessions)
+    assert walk(function, take) == reference(sessions, "tenant-alpha", take=1000)[0]
