@@ -14,6 +14,7 @@ from pydantic import Field
 
 from charging_sessions.answers import list_answer
 from charging_sessions.aws_clients import dynamodb_client
+from charging_sessions.deadline import REQUEST_DEADLINE
 from charging_sessions.http_edge import (
     NAMESPACE_CONTEXT_KEY,
     NO_CONTROL_CHARACTERS,
@@ -104,4 +105,6 @@ def list_sessions(
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     record_invocation()
-    return app.resolve(event, context)
+    seconds = context.get_remaining_time_in_millis() / 1000 - settings.request_deadline_margin
+    with REQUEST_DEADLINE.running(seconds):
+        return app.resolve(event, context)

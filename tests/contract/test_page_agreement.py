@@ -180,7 +180,7 @@ def test_response_descriptions(openapi: dict[str, Any], status: str, description
     assert openapi["paths"][ROUTE]["get"]["responses"][status]["description"] == expected
 
 
-@pytest.mark.parametrize("status", ["400", "401"])
+@pytest.mark.parametrize("status", ["400", "401", "503"])
 def test_errors_beyond_the_page_are_documented_with_the_error_envelope(openapi: dict[str, Any], status: str) -> None:
     responses = openapi["paths"][ROUTE]["get"]["responses"]
     assert status in responses, f"{status} is answered but not documented"
@@ -192,7 +192,7 @@ def test_errors_beyond_the_page_are_documented_with_the_error_envelope(openapi: 
 
 def test_documented_statuses_are_the_answered_ones(openapi: dict[str, Any]) -> None:
     operation = openapi["paths"][ROUTE]["get"]
-    assert set(operation["responses"]) == {"200", "400", "401", "500"}
+    assert set(operation["responses"]) == {"200", "400", "401", "500", "503"}
     assert "requestBody" not in operation  # the page's "Request Body required" is an artefact: a GET has no body
     assert list(openapi["paths"]) == [ROUTE]
     assert operation["summary"] == "List charging sessions for namespace"

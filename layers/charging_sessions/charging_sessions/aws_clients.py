@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
+from .deadline import REQUEST_DEADLINE
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -23,4 +24,6 @@ def dynamodb_client(settings: Settings) -> DynamoDBClient:
         retries={"mode": "standard", "total_max_attempts": settings.dynamodb_max_attempts},
         tcp_keepalive=True,
     )
-    return boto3.client("dynamodb", endpoint_url=settings.dynamodb_endpoint_url, config=config)
+    client = boto3.client("dynamodb", endpoint_url=settings.dynamodb_endpoint_url, config=config)
+    REQUEST_DEADLINE.install(client, attempt_seconds=settings.dynamodb_connect_timeout + settings.dynamodb_read_timeout)
+    return client

@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, BeforeValidator
 
+from .deadline import DeadlineExceeded
 from .models import ErrorResponse, dump_json
 from .observability import MetricName, count, logger
 from .storage_layout import MAX_KEY_PART_CHARS
@@ -32,6 +33,8 @@ THROTTLING_CODES = frozenset(
     {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "LimitExceededException"}
 )
 INTERNAL_ERROR_MESSAGE = "Internal server error"
+UNAVAILABLE_MESSAGE = "Service unavailable: the request ran out of time; retry later"
+RETRY_AFTER_SECONDS = 1
 UNAUTHORIZED_MESSAGE = "Unauthorized: the caller's identity carries no usable namespace"
 
 
@@ -43,6 +46,7 @@ ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
     400: _envelope("A query parameter is invalid"),
     401: _envelope("No usable namespace in the caller's identity"),
     500: _envelope("Response for status internalServerError"),
+    503: _envelope("The request ran out of time (DynamoDB throttled or slow); retry after `Retry-After` seconds"),
 }
 """The OpenAPI responses every route of this edge can give besides its own: the error envelope."""
 
@@ -200,6 +204,17 @@ class HttpEdge:
                 logger.exception("Unhandled error")
             return error_response(500, INTERNAL_ERROR_MESSAGE)
 
+        def out_of_time(error: DeadlineExceeded) -> Response[Any]:
+            count(MetricName.DEADLINE_EXCEEDED)
+            logger.warning("Request deadline reached", extra={"reason": str(error)})
+            return Response(
+                status_code=503,
+                content_type=content_types.APPLICATION_JSON,
+                body=dump_json(ErrorResponse(message=UNAVAILABLE_MESSAGE)),
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+
+        app.exception_handler(DeadlineExceeded)(out_of_time)
         app.exception_handler(UnauthorizedError)(unauthorized)
         app.exception_handler(RequestValidationError)(invalid_request)
         app.exception_handler(BadRequestError)(bad_request)

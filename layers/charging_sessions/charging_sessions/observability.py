@@ -36,6 +36,7 @@ class MetricName:
     COUNTER_DRIFT = "CounterDrift"
     NAMESPACES_CHECKED = "NamespacesChecked"
     PAGES_CUT_BY_SIZE = "PagesCutBySize"
+    DEADLINE_EXCEEDED = "DeadlineExceeded"
 
 
 def count(name: str, value: float = 1) -> None:

@@ -25,6 +25,8 @@ class Settings(BaseModel):
     dynamodb_connect_timeout: float = Field(default=0.5, alias="DYNAMODB_CONNECT_TIMEOUT", gt=0, le=10)
     dynamodb_read_timeout: float = Field(default=1.0, alias="DYNAMODB_READ_TIMEOUT", gt=0, le=30)
     dynamodb_max_attempts: int = Field(default=3, alias="DYNAMODB_MAX_ATTEMPTS", ge=1, le=10)
+    deadline_margin: float | None = Field(default=None, alias="REQUEST_DEADLINE_MARGIN", ge=0, le=60)
+    """Seconds kept free at the end of each invocation to answer (default: one attempt's connect + read + 0.5)."""
     counter_check_sample: int = Field(default=200, alias="COUNTER_CHECK_SAMPLE", ge=1, le=10_000)
     """Items the scheduled counter check scans to pick the namespaces it checks."""
     counter_check_segments: int = Field(default=64, alias="COUNTER_CHECK_SEGMENTS", ge=1, le=1_000_000)
@@ -37,6 +39,12 @@ class Settings(BaseModel):
         attempts = self.dynamodb_max_attempts
         backoff = sum(1 << retry for retry in range(attempts - 1))
         return attempts * (self.dynamodb_connect_timeout + self.dynamodb_read_timeout) + backoff
+
+    @property
+    def request_deadline_margin(self) -> float:
+        if self.deadline_margin is not None:
+            return self.deadline_margin
+        return self.dynamodb_connect_timeout + self.dynamodb_read_timeout + 0.5
 
     @model_validator(mode="after")
     def _default_within_max(self) -> Settings:

@@ -1,0 +1,73 @@
+"""One deadline for the whole request, carried into every DynamoDB call and every retry.
+
+The client's timeouts and retries bound one call; a request that makes several calls under throttling would
+add up their backoffs past the function's timeout, and the caller would get Lambda's bare timeout instead of
+our envelope. So the handler starts a deadline from the invocation's remaining time less a margin (one attempt's
+connect + read timeout and a little more), and the client's hooks refuse to start an attempt, or to wait for a
+retry, that could end past it: the request then answers 503 with ``Retry-After`` before the function times out.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+class DeadlineExceeded(Exception):  # noqa: N818 - the name says what happened
+    """The request ran out of its time: no further DynamoDB attempt could finish inside it."""
+
+
+class Deadline:
+    """The current request's deadline (one request at a time per execution environment). Unset: no limit."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._ends: float | None = None
+        self.attempt_seconds = 0.0
+        """Longest one attempt can take (connect + read timeout): a retry needs its backoff plus this."""
+
+    @contextmanager
+    def running(self, seconds: float) -> Iterator[None]:
+        """The deadline for the block: ``seconds`` from now."""
+        self._ends = self.clock() + seconds
+        try:
+            yield
+        finally:
+            self._ends = None
+
+    def remaining(self) -> float:
+        return math.inf if self._ends is None else self._ends - self.clock()
+
+    def check(self, needed: float = 0.0) -> None:
+        if self.remaining() <= needed:
+            raise DeadlineExceeded(f"request deadline reached ({self.remaining():.3f} s left, {needed:.3f} s needed)")
+
+    def install(self, client: DynamoDBClient, *, attempt_seconds: float) -> None:
+        """Hook the client: every attempt starts only inside the deadline, every retry only when its worst
+        backoff plus one more attempt still fits."""
+        self.attempt_seconds = max(self.attempt_seconds, attempt_seconds)
+        events = client.meta.events
+        events.register_first("before-send.dynamodb", self._before_send)
+        events.register_first("needs-retry.dynamodb", self._before_retry)
+
+    def _before_send(self, **_: Any) -> None:
+        self.check()
+
+    def _before_retry(
+        self, attempts: int = 1, caught_exception: Exception | None = None, response: Any = None, **_: Any
+    ) -> None:
+        failed = caught_exception is not None or (response is not None and response[0].status_code >= 400)
+        if failed:
+            worst_backoff = min(2.0 ** (attempts - 1), 20.0)  # the SDK's standard mode, at its largest
+            self.check(worst_backoff + self.attempt_seconds)
+
+
+REQUEST_DEADLINE = Deadline()
+"""The deadline of the request this execution environment is serving; every client ``aws_clients`` builds
+honours it."""
