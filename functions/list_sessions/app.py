@@ -54,7 +54,7 @@ app = edge.resolver
         },
     },
 )
-@tracer.capture_method
+@tracer.capture_method(capture_response=False, capture_error=False)  # see observability.py: traces hold no data
 def list_sessions(
     skip: Annotated[
         int, Field(ge=0, le=MAX_SAFE_INTEGER), DigitsOnly, Query(description="Sessions to skip (newest first).")
@@ -90,9 +90,9 @@ def list_sessions(
     return json_response(200, ListChargingSessionsResponse(chargingSessions=page.sessions, count=page.count))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True, log_event=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     record_invocation()
     return app.resolve(event, context)
