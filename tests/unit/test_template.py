@@ -147,3 +147,23 @@ def test_api_has_access_logs_and_throttling(template: dict[str, Any]) -> None:
         "EnableGradualDeployment",
     ):
         assert parameter in template["Parameters"]
+
+
+DEBUG_SWITCHES = (
+    "POWERTOOLS_LOGGER_LOG_EVENT",  # the Logger logs each event, Authorization header included
+    "POWERTOOLS_DEV",  # the resolver prints each event; logs multi-line; metrics off
+    "POWERTOOLS_DEBUG",  # Powertools' own DEBUG logs on stdout
+    "POWERTOOLS_EVENT_HANDLER_DEBUG",  # v2's resolver debug switch (unread by v3; pinned against a downgrade)
+    "POWERTOOLS_TRACER_CAPTURE_RESPONSE",  # response bodies into X-Ray
+    "POWERTOOLS_TRACER_CAPTURE_ERROR",  # exception objects into X-Ray
+)
+
+
+def test_debug_switches_that_would_leak_the_event_are_pinned_off(template: dict[str, Any]) -> None:
+    shared = template["Globals"]["Function"]["Environment"]["Variables"]
+    for name in DEBUG_SWITCHES:
+        assert shared.get(name) == "false", f"{name} must be the literal string 'false'"
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            own = resource["Properties"].get("Environment", {}).get("Variables", {})
+            assert not set(own) & set(DEBUG_SWITCHES), "a function must not override the pinned switches"

@@ -136,7 +136,9 @@ class HttpEdge:
 
     def __init__(self, *, namespace_claim: str) -> None:
         self.namespace_claim = namespace_claim
-        self.resolver = APIGatewayHttpResolver(enable_validation=True)
+        # debug=False, not the default None: with None, POWERTOOLS_DEV=true switches the resolver's debug mode
+        # on, and debug mode prints every event, the Authorization header included, to the function's log.
+        self.resolver = APIGatewayHttpResolver(enable_validation=True, debug=False)
         self._parameters: dict[str, frozenset[str]] = {}
         self._install()
 
