@@ -63,7 +63,7 @@ app = edge.resolver
         },
     },
 )
-@tracer.capture_method
+@tracer.capture_method(capture_response=False, capture_error=False)  # see observability.py: traces hold no data
 def list_sessions(
     skip: Annotated[
         int, Field(ge=0, le=MAX_SAFE_INTEGER), DigitsOnly, Query(description="Sessions to skip (newest first).")
@@ -100,9 +100,9 @@ def list_sessions(
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=answer.body)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True, log_event=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     record_invocation()
     seconds = context.get_remaining_time_in_millis() / 1000 - settings.request_deadline_margin

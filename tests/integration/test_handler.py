@@ -113,6 +113,12 @@ def test_a_comma_in_a_single_value_is_a_value_not_a_repetition(function: ModuleT
         {"namespace": "tenant-alpha"},
         {"namespaceId": "x" * 129},
         {"namespaceId": "a\nb"},
+        # Array and object claims, as API Gateway's JWT authorizer stringifies them (Go notation).
+        {"namespaceId": "[tenant-alpha tenant-beta]"},
+        {"namespaceId": "[tenant-alpha]"},
+        {"namespaceId": "[]"},
+        {"namespaceId": "map[id:tenant-alpha]"},
+        {"namespaceId": "map[]"},
     ],
 )
 def test_missing_or_unusable_claim_gets_401(
@@ -244,3 +250,38 @@ def test_the_claim_name_is_configuration() -> None:
     assert caller_namespace(request, "namespaceId") == "t-2"
     with pytest.raises(UnauthorizedError):
         caller_namespace(request, "tenant")
+
+
+@pytest.mark.parametrize("namespace", ["a[b]c", "[abc", "abc]", "map[", "mapping[x]", "x[]", "ma[p]"])
+def test_brackets_elsewhere_are_ordinary_namespace_characters(
+    function: ModuleType, writer: SessionWriter, namespace: str
+) -> None:
+    writer.load([make_session(namespace=namespace, minute=1), make_session(minute=2)])
+    status, body = call(function, event(namespace=namespace))
+    assert (status, body["count"]) == (200, 1)
+    assert body["chargingSessions"][0]["namespaceId"] == namespace
+
+
+@pytest.mark.parametrize(
+    ("value", "structure"),
+    [
+        ("[a b]", True),
+        ("[a]", True),
+        ("[]", True),
+        ("[[a] [b]]", True),
+        ("map[k:v]", True),
+        ("map[k:v other:w]", True),
+        ("map[]", True),
+        ("a[b]c", False),
+        ("[abc", False),
+        ("abc]", False),
+        ("map[", False),
+        ("map]", False),
+        ("Map[k:v]", False),
+        ("tenant-alpha", False),
+    ],
+)
+def test_the_structure_rule_is_exactly_brackets_at_both_ends(value: str, structure: bool) -> None:
+    from charging_sessions.http_edge import is_stringified_structure
+
+    assert is_stringified_structure(value) is structure

@@ -4,12 +4,15 @@ Everything is read from the captured output of the real Powertools objects, as C
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics.provider import cold_start
 from botocore.exceptions import ClientError
 
@@ -138,3 +141,85 @@ def test_a_dynamodb_fault(
     values = metric_values(emf(capsys.readouterr().out))
     assert values["DynamoDBThrottles"] == 1
     assert "DynamoDBErrors" not in values
+
+
+@pytest.fixture
+def everything_at_debug(function: ModuleType) -> Iterator[io.StringIO]:
+    """The most verbose production can get: ``DebugSampleRate`` has picked this invocation (the function's
+    logger at DEBUG), and Powertools' own package logger writes DEBUG too (what ``POWERTOOLS_DEBUG=true``
+    does). Yields the package logger's output."""
+    from charging_sessions.observability import logger
+
+    rate = logger.sampling_rate
+    package = logging.getLogger("aws_lambda_powertools")
+    level, propagate = package.level, package.propagate
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger.sampling_rate = 1.0  # POWERTOOLS_LOGGER_SAMPLE_RATE=1: every invocation sampled to DEBUG
+    logger.refresh_sample_rate_calculation()
+    package.addHandler(handler)
+    package.setLevel(logging.DEBUG)
+    try:
+        yield stream
+    finally:
+        package.removeHandler(handler)
+        package.setLevel(level)
+        package.propagate = propagate
+        logger.sampling_rate = rate
+        logger.refresh_sample_rate_calculation()
+
+
+def assert_token_absent(text: str, token: str) -> None:
+    header, payload, _ = token.split(".")
+    assert token not in text and payload not in text and f"{header}.{payload}" not in text
+
+
+@pytest.mark.parametrize("query", ["take=2", "take=lots", "namespaceId=x"])
+def test_at_debug_level_no_log_holds_the_bearer_token(
+    function: ModuleType,
+    writer: SessionWriter,
+    logs: Logs,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    everything_at_debug: io.StringIO,
+    query: str,
+) -> None:
+    from charging_sessions.observability import logger
+
+    writer.load([make_session(minute=i) for i in range(3)])
+    cold_start.is_cold_start = False  # a warm invocation: the logger re-samples, and DEBUG is kept
+    caplog.set_level(logging.DEBUG)
+    response, _ = invoke(function, event(query))
+    assert response["statusCode"] in (200, 400)
+    assert logger.log_level == logging.DEBUG
+    records = logs()
+    assert records, "the function logged"
+    output = capsys.readouterr()
+    for text in (json.dumps(records), everything_at_debug.getvalue(), caplog.text, output.out, output.err):
+        assert_token_absent(text, TOKEN)
+
+
+def test_the_edge_never_prints_the_event_even_with_powertools_dev_set(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``POWERTOOLS_DEV=true`` turns the Powertools resolver's debug mode on unless the code switches it off,
+    and debug mode prints every event (headers included) to stdout, i.e. to CloudWatch."""
+    from charging_sessions.http_edge import HttpEdge, error_response
+
+    monkeypatch.setenv("POWERTOOLS_DEV", "true")
+    edge = HttpEdge(namespace_claim="namespaceId")
+
+    @edge.get("/probe", responses={200: {"description": "ok"}})
+    def probe() -> Response[Any]:
+        return error_response(200, "ok")
+
+    request = gateway.http_api_event(
+        path="/probe",
+        raw_query="",
+        headers={"host": "api.test", "authorization": f"Bearer {TOKEN}"},
+        claims={"namespaceId": "tenant-alpha"},
+    )
+    context: Any = gateway.LambdaContext()  # the parts of Lambda's context Powertools reads
+    assert edge.resolver.resolve(request, context)["statusCode"] == 200
+    output = capsys.readouterr()
+    assert_token_absent(output.out + output.err, TOKEN)

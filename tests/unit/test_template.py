@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -147,3 +148,74 @@ def test_api_has_access_logs_and_throttling(template: dict[str, Any]) -> None:
         "EnableGradualDeployment",
     ):
         assert parameter in template["Parameters"]
+
+
+DEBUG_SWITCHES = (
+    "POWERTOOLS_LOGGER_LOG_EVENT",  # the Logger logs each event, Authorization header included
+    "POWERTOOLS_DEV",  # the resolver prints each event; logs multi-line; metrics off
+    "POWERTOOLS_DEBUG",  # Powertools' own DEBUG logs on stdout
+    "POWERTOOLS_EVENT_HANDLER_DEBUG",  # v2's resolver debug switch (unread by v3; pinned against a downgrade)
+    "POWERTOOLS_TRACER_CAPTURE_RESPONSE",  # response bodies into X-Ray
+    "POWERTOOLS_TRACER_CAPTURE_ERROR",  # exception objects into X-Ray
+)
+
+
+def test_debug_switches_that_would_leak_the_event_are_pinned_off(template: dict[str, Any]) -> None:
+    shared = template["Globals"]["Function"]["Environment"]["Variables"]
+    for name in DEBUG_SWITCHES:
+        assert shared.get(name) == "false", f"{name} must be the literal string 'false'"
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            own = resource["Properties"].get("Environment", {}).get("Variables", {})
+            assert not set(own) & set(DEBUG_SWITCHES), "a function must not override the pinned switches"
+
+
+def test_the_route_can_require_a_scope_and_requires_none_by_default(template: dict[str, Any]) -> None:
+    parameter = template["Parameters"]["RequiredScope"]
+    assert parameter["Type"] == "String" and parameter["Default"] == ""
+    pattern = re.compile(parameter["AllowedPattern"])
+    for scope in ("", "charging-sessions/sessions.read", "https://api.example.com/read", "sessions:read"):
+        assert pattern.fullmatch(scope), scope
+    for scope in ("two scopes", 'quote"d', "back\\slash", "tab\there"):
+        assert not pattern.fullmatch(scope), scope
+    assert template["Conditions"]["HasRequiredScope"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "RequiredScope"}, ""]}]}
+    auth = template["Resources"]["ListSessionsFunction"]["Properties"]["Events"]["ListForNamespace"]["Properties"]
+    assert auth["Auth"]["Authorizer"] == template["Resources"]["HttpApi"]["Properties"]["Auth"]["DefaultAuthorizer"]
+    # One element that disappears when no scope is set: an empty list, i.e. any valid token passes.
+    assert auth["Auth"]["AuthorizationScopes"] == [
+        {"Fn::If": ["HasRequiredScope", {"Ref": "RequiredScope"}, {"Ref": "AWS::NoValue"}]}
+    ]
+
+
+def test_the_function_has_a_reserved_concurrency_by_default(template: dict[str, Any]) -> None:
+    parameter = template["Parameters"]["ReservedConcurrency"]
+    assert parameter["Default"] == 50 and parameter["MinValue"] == 0
+    assert "unreserved pool" in parameter["Description"]
+    assert template["Conditions"]["HasReservedConcurrency"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ReservedConcurrency"}, 0]}]
+    }
+    function = template["Resources"]["ListSessionsFunction"]["Properties"]
+    assert function["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["HasReservedConcurrency", {"Ref": "ReservedConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+    # The default is more than the route's throttle needs at a normal duration (burst x ~0.1 s).
+    burst = template["Parameters"]["ThrottlingBurstLimit"]["Default"]
+    assert burst * 0.1 < parameter["Default"]
+
+
+def test_cloudwatch_may_use_the_alarm_key_only_for_this_stacks_alarms(template: dict[str, Any]) -> None:
+    statements = template["Resources"]["AlarmTopicKey"]["Properties"]["KeyPolicy"]["Statement"]
+    [cloudwatch] = [s for s in statements if s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com"]
+    assert set(cloudwatch["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    assert cloudwatch["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnLike": {
+            "aws:SourceArn": {
+                "Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:${AWS::StackName}-*"
+            }
+        },
+    }
+    alarms = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert alarms
+    for alarm in alarms:  # the ArnLike pattern covers every alarm of the stack
+        assert alarm["Properties"]["AlarmName"]["Fn::Sub"].startswith("${AWS::StackName}-")

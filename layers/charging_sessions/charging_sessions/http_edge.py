@@ -88,13 +88,29 @@ def error_response(status_code: int, message: str) -> Response[Any]:
     return json_response(status_code, ErrorResponse(message=message))
 
 
+def is_stringified_structure(value: str) -> bool:
+    """Whether a claim value is an array or an object as API Gateway's HTTP API JWT authorizer passes it.
+
+    The authorizer hands every claim to the function as a string and writes non-string claims in Go's
+    notation: an array as ``[a b]`` (``[]`` when empty), an object as ``map[k:v]`` (``map[]``). The rule,
+    exactly: a value that starts with ``[`` and ends with ``]``, or starts with ``map[`` and ends with ``]``,
+    is such a structure. Brackets anywhere else (``a[b]c``, ``[abc``, ``abc]``) are ordinary characters."""
+    return value.endswith("]") and value.startswith(("[", "map["))
+
+
 def caller_namespace(event: APIGatewayProxyEventV2, claim: str) -> str:
-    """The namespace from the claims API Gateway's JWT authorizer verified; nothing else selects it."""
+    """The namespace from the claims API Gateway's JWT authorizer verified; nothing else selects it.
+
+    Refused (:class:`UnauthorizedError`): a missing claim, one that is not a string, empty, longer than
+    ``MAX_KEY_PART_CHARS``, with non-printable characters, or an array or object claim
+    (:func:`is_stringified_structure`): a namespace is one string, never a list or a map to pick from."""
     authorizer = event.request_context.authorizer
     claims: Mapping[str, Any] = (authorizer.jwt_claim if authorizer else None) or {}
     value = claims.get(claim)
     if not isinstance(value, str) or not 0 < len(value) <= MAX_KEY_PART_CHARS or not value.isprintable():
         raise UnauthorizedError(f"claim {claim!r} is missing or unusable")
+    if is_stringified_structure(value):
+        raise UnauthorizedError(f"claim {claim!r} is an array or an object, not one namespace")
     return value
 
 
@@ -140,7 +156,9 @@ class HttpEdge:
 
     def __init__(self, *, namespace_claim: str) -> None:
         self.namespace_claim = namespace_claim
-        self.resolver = APIGatewayHttpResolver(enable_validation=True)
+        # debug=False, not the default None: with None, POWERTOOLS_DEV=true switches the resolver's debug mode
+        # on, and debug mode prints every event, the Authorization header included, to the function's log.
+        self.resolver = APIGatewayHttpResolver(enable_validation=True, debug=False)
         self._parameters: dict[str, frozenset[str]] = {}
         self._install()
 
