@@ -128,9 +128,13 @@ class LambdaContext:
     aws_request_id: str = ""
     log_group_name: str = "/aws/lambda/ListSessionsFunction"
     log_stream_name: str = "local"
+    remaining_ms: int = 300_000
+    """What ``get_remaining_time_in_millis`` answers: five minutes, not the deployed function's 10 s timeout,
+    because the local emulation answers large pages in seconds where DynamoDB takes milliseconds (the request
+    deadline is derived from it)."""
 
     def __post_init__(self) -> None:
         self.aws_request_id = self.aws_request_id or str(uuid.uuid4())
 
     def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+        return self.remaining_ms
