@@ -4,7 +4,6 @@ only namespaces that hold sessions; and its IAM policy grants exactly the calls 
 from __future__ import annotations
 
 import importlib
-import json
 import random
 from collections.abc import Callable
 from types import ModuleType
@@ -21,6 +20,7 @@ from local_toolkit.template_table import load_template
 from tests.conftest import TABLE
 from tests.factories import make_session
 from tests.integration.test_iam import granted_actions
+from tests.integration.test_observability import emf, metric_values
 
 
 @pytest.fixture
@@ -30,11 +30,6 @@ def check(client: Any, table: str, monkeypatch: pytest.MonkeyPatch) -> ModuleTyp
     monkeypatch.setattr(module, "writer", SessionWriter(client, table))
     monkeypatch.setattr(module, "settings", module.settings.model_copy(update={"counter_check_segments": 1}))
     return module
-
-
-def emitted(output: str, name: str) -> float:
-    documents = [json.loads(line) for line in output.splitlines() if line.startswith('{"_aws"')]
-    return sum(sum(d[name]) if isinstance(d[name], list) else d[name] for d in documents if name in d)
 
 
 def test_drift_behind_the_writer_is_reported_and_repaired(
@@ -62,7 +57,7 @@ def test_drift_behind_the_writer_is_reported_and_repaired(
     # user u1 + Stopped, user u2 + Stopped, user u1 + charger-1 (+ Stopped), user u2 + charger-1 (+ Stopped)
     assert result["drifted_counters"] == 8
     output = capsys.readouterr().out
-    assert emitted(output, "CounterDrift") == 8
+    assert metric_values(emf(output))["CounterDrift"] == 8
     [drifted] = [record for record in logs() if record["message"] == "Counters drifted; repaired"]
     assert drifted["namespace"] == "tenant-alpha"
     assert drifted["drifted"]["all#user#u2"] == [0, 1]
