@@ -128,9 +128,17 @@ class LambdaContext:
     aws_request_id: str = ""
     log_group_name: str = "/aws/lambda/ListSessionsFunction"
     log_stream_name: str = "local"
+    remaining_millis: int = 10_000
+    """What ``get_remaining_time_in_millis`` answers: the function's 10 s timeout in tests; the local server and
+    ``invoke`` pass :data:`LOCAL_REMAINING_MILLIS`, since the emulation's timeouts are longer than AWS's."""
 
     def __post_init__(self) -> None:
         self.aws_request_id = self.aws_request_id or str(uuid.uuid4())
 
     def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+        return self.remaining_millis
+
+
+LOCAL_REMAINING_MILLIS = 120_000
+"""The time budget the local server and ``invoke`` give each request: the local environment's DynamoDB read
+timeout (30 s, for the slower emulation) must fit inside the request deadline with its retries."""

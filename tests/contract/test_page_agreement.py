@@ -192,14 +192,23 @@ def test_errors_beyond_the_page_are_documented_with_the_error_envelope(openapi: 
 
 def test_documented_statuses_are_the_answered_ones(openapi: dict[str, Any]) -> None:
     operation = openapi["paths"][ROUTE]["get"]
-    assert set(operation["responses"]) == {"200", "400", "401", "500", "503"}
+    assert set(operation["responses"]) == {"200", "304", "400", "401", "500", "503"}
     assert "requestBody" not in operation  # the page's "Request Body required" is an artefact: a GET has no body
     assert list(openapi["paths"]) == [ROUTE]
     assert operation["summary"] == "List charging sessions for namespace"
 
 
+def test_not_modified_is_documented_without_content_and_with_the_tag(openapi: dict[str, Any]) -> None:
+    responses = openapi["paths"][ROUTE]["get"]["responses"]
+    assert "content" not in responses["304"]
+    for status in ("200", "304"):
+        assert responses[status]["headers"]["ETag"]["schema"] == {"type": "string"}
+    headers = [p for p in openapi["paths"][ROUTE]["get"]["parameters"] if p["in"] == "header"]
+    assert [header["name"] for header in headers] == ["if-none-match"]
+
+
 def query_parameters(openapi: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    parameters = openapi["paths"][ROUTE]["get"]["parameters"]
+    parameters = [p for p in openapi["paths"][ROUTE]["get"]["parameters"] if p["in"] != "header"]
     assert all(parameter["in"] == "query" for parameter in parameters)
     return {parameter["name"]: parameter for parameter in parameters}
 
