@@ -41,6 +41,7 @@ from charging_sessions.reader import SessionFilter, SessionReader
 from charging_sessions.routes import LIST_SESSIONS_PATH
 from charging_sessions.settings import get_settings
 from charging_sessions.storage_layout import MAX_KEY_PART_CHARS
+from charging_sessions.time_range import CreatedRange, RangeBound
 
 settings = get_settings()
 reader = SessionReader(
@@ -96,6 +97,24 @@ def list_sessions(
         ),
     ] = None,
     status: Annotated[ChargingSessionStatus | None, Query(description="Only sessions in this status.")] = None,
+    createdFrom: Annotated[
+        RangeBound | None,
+        Query(
+            description=(
+                "Only sessions created at or after this instant: an RFC 3339 date-time with `Z` or an offset "
+                "(`2026-03-01T10:00:00Z`, `2026-03-01T12:00:00.250+02:00`), exact to the millisecond."
+            )
+        ),
+    ] = None,
+    createdTo: Annotated[
+        RangeBound | None,
+        Query(
+            description=(
+                "Only sessions created before this instant (half-open: `[createdFrom, createdTo)`), RFC 3339 as "
+                "`createdFrom`. `createdFrom` at or after `createdTo` is not an error: it matches nothing."
+            )
+        ),
+    ] = None,
     ifNoneMatch: Annotated[
         str | None,
         Header(
@@ -108,10 +127,12 @@ def list_sessions(
     namespace: str = app.context[NAMESPACE_CONTEXT_KEY]  # from the verified claims, set by the edge's guard
     filters = SessionFilter(user_id=userId, charger_id=chargerId, status=status)
     record_request(namespace, filters, skip=skip, take=take)
-    page = reader.list_sessions(namespace, filters, skip=skip, take=take)
+    created = CreatedRange(createdFrom, createdTo)
+    page = reader.list_sessions(namespace, filters, skip=skip, take=take, created=created)
     answer = list_answer(page, skip=skip)
     record_page(page, returned=answer.returned, cut=answer.cut)
     query: dict[str, str | int | None] = {"skip": skip, "take": take, **filters.as_dict()}
+    query |= {"createdFrom": createdFrom, "createdTo": createdTo}
     return conditional_response(answer.body, entity_tag(namespace, query, answer.body), ifNoneMatch)
 
 

@@ -213,8 +213,22 @@ def query_parameters(openapi: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]
     return {parameter["name"]: parameter for parameter in parameters}
 
 
-def test_query_parameters_are_the_pages(openapi: dict[str, Any]) -> None:
+ADDITIVE_QUERY_PARAMETERS: dict[str, str] = {
+    "createdFrom": "incremental sync: sessions created at or after an instant (README, 'Time ranges')",
+    "createdTo": "incremental sync: sessions created before an instant (README, 'Time ranges')",
+}
+"""Parameters beyond the page: additive (optional; without them the API answers as the page says)."""
+
+
+def test_additive_parameters_are_optional_date_times(openapi: dict[str, Any]) -> None:
     ours = query_parameters(openapi)
+    for name in ADDITIVE_QUERY_PARAMETERS:
+        assert ours[name].get("required", False) is False
+        assert unwrap(ours[name]["schema"], openapi)[0] == {"type": "string", "format": "date-time"}
+
+
+def test_query_parameters_are_the_pages(openapi: dict[str, Any]) -> None:
+    ours = {name: p for name, p in query_parameters(openapi).items() if name not in ADDITIVE_QUERY_PARAMETERS}
     page = PAGE["$defs"]["QueryParameters"]["properties"]
     assert sorted(ours) == sorted(page)
     for name, parameter in ours.items():
@@ -240,7 +254,7 @@ def _within(facet: str, ours: Any, page: Any) -> bool:
 
 
 def test_query_parameter_bounds_lie_within_the_pages(openapi: dict[str, Any]) -> None:
-    ours = query_parameters(openapi)
+    ours = {name: p for name, p in query_parameters(openapi).items() if name not in ADDITIVE_QUERY_PARAMETERS}
     page = PAGE["$defs"]["QueryParameters"]["properties"]
     differences: dict[tuple[str, str], str] = {}
     for name in sorted(ours):

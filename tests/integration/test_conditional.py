@@ -107,3 +107,11 @@ def test_none_match_rule() -> None:
     assert not none_match_fails('"abcd"', tag)
     assert not none_match_fails('"ab"', tag)
     assert not none_match_fails('"x", *', tag)  # "*" only alone
+
+
+def test_the_tag_covers_the_range_in_canonical_form(function: ModuleType, writer: SessionWriter) -> None:
+    writer.load([make_session(minute=i) for i in range(3)])
+    utc = tag_of(function, "createdFrom=2026-01-01T00:01:00Z")
+    assert utc == tag_of(function, "createdFrom=2026-01-01T02:01:00.000%2B02:00")  # the same instant
+    assert utc != tag_of(function, "createdFrom=2026-01-01T00:01:00.001Z")
+    assert utc != tag_of(function, "createdTo=2026-01-01T00:01:00Z")
