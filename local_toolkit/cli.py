@@ -63,7 +63,8 @@ def invoke(args: argparse.Namespace) -> int:
         sessions: Any = _read_sessions(args.data) if args.data else ([] if args.no_demo else _demo_sessions())
         harness.prepare_table(sessions, endpoint_url=None)
         function = harness.load_handler()
-        response = function.lambda_handler(event, gateway.LambdaContext())
+        context = gateway.LambdaContext(remaining_millis=gateway.LOCAL_REMAINING_MILLIS)
+        response = function.lambda_handler(event, context)
     print(json.dumps(response, indent=2))
     return 0 if int(response.get("statusCode", 500)) < 500 else 1
 

@@ -128,7 +128,7 @@ class LambdaContext:
     aws_request_id: str = ""
     log_group_name: str = "/aws/lambda/ListSessionsFunction"
     log_stream_name: str = "local"
-    remaining_ms: int = 300_000
+    remaining_millis: int = 300_000
     """What ``get_remaining_time_in_millis`` answers: five minutes, not the deployed function's 10 s timeout,
     because the local emulation answers large pages in seconds where DynamoDB takes milliseconds (the request
     deadline is derived from it)."""
@@ -137,4 +137,9 @@ class LambdaContext:
         self.aws_request_id = self.aws_request_id or str(uuid.uuid4())
 
     def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
+        return self.remaining_millis
+
+
+LOCAL_REMAINING_MILLIS = 300_000
+"""The time budget the local server and ``invoke`` give each request: the local environment's DynamoDB read
+timeout (30 s, for the slower emulation) must fit inside the request deadline with its retries."""

@@ -73,6 +73,9 @@ def document_of(function: ModuleType) -> dict[str, Any]:
         for operation in path_item.values():
             for code in UNDELIVERED_STATUS_CODES:
                 operation.get("responses", {}).pop(code, None)
+            for response in operation.get("responses", {}).values():
+                if response.get("content") == {}:
+                    del response["content"]  # a response without a body (304): no content at all
     _prune_components(document)
     return document
 

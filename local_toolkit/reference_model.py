@@ -7,6 +7,7 @@ Plain on purpose: filter, sort newest first (``createdAt`` descending, ties by `
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from charging_sessions.settings import DEFAULT_TAKE
@@ -31,6 +32,15 @@ def matches(
     )
 
 
+def created_within(session: Session, created_from: str | None, created_to: str | None) -> bool:
+    """Whether the session was created in ``[created_from, created_to)`` (RFC 3339 bounds, any offset; ``None``:
+    unbounded), compared as instants, not as text."""
+    created = datetime.fromisoformat(session["createdAt"])
+    return (created_from is None or datetime.fromisoformat(created_from) <= created) and (
+        created_to is None or created < datetime.fromisoformat(created_to)
+    )
+
+
 def newest_first(sessions: Iterable[Session]) -> list[Session]:
     """The API's order: ``createdAt`` descending, ties by ``id`` descending."""
     return sorted(sessions, key=lambda session: (session["createdAt"], session["id"]), reverse=True)
@@ -43,6 +53,8 @@ def list_page(
     userId: str | None = None,
     chargerId: str | None = None,
     status: str | None = None,
+    createdFrom: str | None = None,
+    createdTo: str | None = None,
     skip: int = 0,
     take: int = DEFAULT_TAKE,
 ) -> tuple[list[Session], int]:
@@ -51,6 +63,7 @@ def list_page(
         session
         for session in sessions
         if matches(session, namespace=namespace, userId=userId, chargerId=chargerId, status=status)
+        and created_within(session, createdFrom, createdTo)
     )
     return matching[skip : skip + take], len(matching)
 

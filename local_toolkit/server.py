@@ -7,14 +7,18 @@ LOCAL USE ONLY: bearer tokens are decoded WITHOUT verifying any signature (see `
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from .gateway import LambdaContext, decode_claims, http_api_event
+from .gateway import LOCAL_REMAINING_MILLIS, LambdaContext, decode_claims, http_api_event
 from .openapi_document import render
+
+FORWARDED_HEADERS = frozenset({"ETag", "Retry-After"})
+"""Response headers of the function the local server passes on (besides the content type)."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -47,12 +51,13 @@ class _Handler(BaseHTTPRequestHandler):
             source_ip=self.client_address[0],
         )
         with self.lock:  # one request at a time, as in one Lambda execution environment
-            response = self.function.lambda_handler(event, LambdaContext())
+            response = self.function.lambda_handler(event, LambdaContext(remaining_millis=LOCAL_REMAINING_MILLIS))
         response_headers = response.get("headers") or {}
         self._send(
             int(response["statusCode"]),
             response_headers.get("Content-Type", "application/json"),
             response.get("body") or "",
+            {name: value for name, value in response_headers.items() if name in FORWARDED_HEADERS},
         )
 
     def _no_route(self) -> None:
@@ -61,11 +66,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_TRACE = _no_route
 
-    def _send(self, status: int, content_type: str, body: str | bytes) -> None:
+    def _send(
+        self, status: int, content_type: str, body: str | bytes, headers: Mapping[str, str] | None = None
+    ) -> None:
         payload = body.encode("utf-8") if isinstance(body, str) else body
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
+        if status != 304:  # a 304 has no body, so no type or length of one
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
 

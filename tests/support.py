@@ -15,22 +15,36 @@ from charging_sessions.routes import LIST_SESSIONS_PATH
 from local_toolkit.gateway import LambdaContext, http_api_event
 from local_toolkit.reference_model import page_ids as reference
 
-__all__ = ["LIST_SESSIONS_PATH", "call", "captured_logs", "event", "oversized_writes", "reference"]
+__all__ = ["LIST_SESSIONS_PATH", "call", "captured_logs", "event", "oversized_writes", "reference", "respond"]
 
 
 def event(
-    query: str = "", *, namespace: str | None = "tenant-alpha", claims: Mapping[str, str] | None = None
+    query: str = "",
+    *,
+    namespace: str | None = "tenant-alpha",
+    claims: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway HTTP API event for the list route, as the JWT authorizer would pass it."""
+    """An API Gateway HTTP API event for the list route, as the JWT authorizer would pass it (header names
+    lower-cased, as API Gateway's HTTP API hands them over)."""
     if claims is None and namespace is not None:
         claims = {"namespaceId": namespace, "sub": "user-1"}
-    return http_api_event(path=LIST_SESSIONS_PATH, raw_query=query, headers={"host": "api.test"}, claims=claims)
+    return http_api_event(
+        path=LIST_SESSIONS_PATH, raw_query=query, headers={"host": "api.test", **(headers or {})}, claims=claims
+    )
 
 
 def call(function: ModuleType, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """Invoke the function's handler; its status code and parsed body."""
     response = function.lambda_handler(request, LambdaContext())
     return int(response["statusCode"]), json.loads(response["body"])
+
+
+def respond(function: ModuleType, request: dict[str, Any]) -> tuple[int, dict[str, str], str | None]:
+    """Invoke the function's handler; its status code, response headers and raw body (``None``: no body)."""
+    response = function.lambda_handler(request, LambdaContext())
+    body = response.get("body")
+    return int(response["statusCode"]), dict(response.get("headers") or {}), body if body else None
 
 
 @contextmanager

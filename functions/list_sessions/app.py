@@ -6,20 +6,24 @@ reader reads the table, and the response is produced from the shared pydantic re
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
 from charging_sessions.answers import list_answer
 from charging_sessions.aws_clients import dynamodb_client
+from charging_sessions.conditional import IF_NONE_MATCH_HEADER, entity_tag
 from charging_sessions.deadline import REQUEST_DEADLINE
 from charging_sessions.http_edge import (
+    ETAG_RESPONSE_HEADERS,
     NAMESPACE_CONTEXT_KEY,
     NO_CONTROL_CHARACTERS,
+    NOT_MODIFIED_RESPONSE,
     DigitsOnly,
     HttpEdge,
+    conditional_response,
 )
 from charging_sessions.models import MAX_SAFE_INTEGER, ChargingSessionStatus, ListChargingSessionsResponse
 from charging_sessions.observability import (
@@ -37,6 +41,7 @@ from charging_sessions.reader import SessionFilter, SessionReader
 from charging_sessions.routes import LIST_SESSIONS_PATH
 from charging_sessions.settings import get_settings
 from charging_sessions.storage_layout import MAX_KEY_PART_CHARS
+from charging_sessions.time_range import CreatedRange, RangeBound
 
 settings = get_settings()
 reader = SessionReader(
@@ -59,8 +64,10 @@ app = edge.resolver
     responses={
         200: {
             "description": "Response for status ok",
+            "headers": ETAG_RESPONSE_HEADERS,
             "content": {"application/json": {"model": ListChargingSessionsResponse}},
         },
+        304: NOT_MODIFIED_RESPONSE,
     },
 )
 @tracer.capture_method(capture_response=False, capture_error=False)  # see observability.py: traces hold no data
@@ -90,14 +97,43 @@ def list_sessions(
         ),
     ] = None,
     status: Annotated[ChargingSessionStatus | None, Query(description="Only sessions in this status.")] = None,
+    createdFrom: Annotated[
+        RangeBound | None,
+        Query(
+            description=(
+                "Only sessions created at or after this instant: an RFC 3339 date-time with `Z` or an offset "
+                "(`2026-03-01T10:00:00Z`, `2026-03-01T12:00:00.250+02:00`), exact to the millisecond."
+            )
+        ),
+    ] = None,
+    createdTo: Annotated[
+        RangeBound | None,
+        Query(
+            description=(
+                "Only sessions created before this instant (half-open: `[createdFrom, createdTo)`), RFC 3339 as "
+                "`createdFrom`. `createdFrom` at or after `createdTo` is not an error: it matches nothing."
+            )
+        ),
+    ] = None,
+    ifNoneMatch: Annotated[
+        str | None,
+        Header(
+            alias=IF_NONE_MATCH_HEADER,
+            max_length=8192,
+            description="Entity tags of answers the client holds (or `*`): 304 without a body when one matches.",
+        ),
+    ] = None,
 ) -> Response[Any]:
     namespace: str = app.context[NAMESPACE_CONTEXT_KEY]  # from the verified claims, set by the edge's guard
     filters = SessionFilter(user_id=userId, charger_id=chargerId, status=status)
     record_request(namespace, filters, skip=skip, take=take)
-    page = reader.list_sessions(namespace, filters, skip=skip, take=take)
+    created = CreatedRange(createdFrom, createdTo)
+    page = reader.list_sessions(namespace, filters, skip=skip, take=take, created=created)
     answer = list_answer(page, skip=skip)
     record_page(page, returned=answer.returned, cut=answer.cut)
-    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=answer.body)
+    query: dict[str, str | int | None] = {"skip": skip, "take": take, **filters.as_dict()}
+    query |= {"createdFrom": createdFrom, "createdTo": createdTo}
+    return conditional_response(answer.body, entity_tag(namespace, query, answer.body), ifNoneMatch)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True, log_event=False)

@@ -192,20 +192,43 @@ def test_errors_beyond_the_page_are_documented_with_the_error_envelope(openapi: 
 
 def test_documented_statuses_are_the_answered_ones(openapi: dict[str, Any]) -> None:
     operation = openapi["paths"][ROUTE]["get"]
-    assert set(operation["responses"]) == {"200", "400", "401", "500", "503"}
+    assert set(operation["responses"]) == {"200", "304", "400", "401", "500", "503"}
     assert "requestBody" not in operation  # the page's "Request Body required" is an artefact: a GET has no body
     assert list(openapi["paths"]) == [ROUTE]
     assert operation["summary"] == "List charging sessions for namespace"
 
 
+def test_not_modified_is_documented_without_content_and_with_the_tag(openapi: dict[str, Any]) -> None:
+    responses = openapi["paths"][ROUTE]["get"]["responses"]
+    assert "content" not in responses["304"]
+    for status in ("200", "304"):
+        assert responses[status]["headers"]["ETag"]["schema"] == {"type": "string"}
+    headers = [p for p in openapi["paths"][ROUTE]["get"]["parameters"] if p["in"] == "header"]
+    assert [header["name"] for header in headers] == ["if-none-match"]
+
+
 def query_parameters(openapi: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    parameters = openapi["paths"][ROUTE]["get"]["parameters"]
+    parameters = [p for p in openapi["paths"][ROUTE]["get"]["parameters"] if p["in"] != "header"]
     assert all(parameter["in"] == "query" for parameter in parameters)
     return {parameter["name"]: parameter for parameter in parameters}
 
 
-def test_query_parameters_are_the_pages(openapi: dict[str, Any]) -> None:
+ADDITIVE_QUERY_PARAMETERS: dict[str, str] = {
+    "createdFrom": "incremental sync: sessions created at or after an instant (README, 'Time ranges')",
+    "createdTo": "incremental sync: sessions created before an instant (README, 'Time ranges')",
+}
+"""Parameters beyond the page: additive (optional; without them the API answers as the page says)."""
+
+
+def test_additive_parameters_are_optional_date_times(openapi: dict[str, Any]) -> None:
     ours = query_parameters(openapi)
+    for name in ADDITIVE_QUERY_PARAMETERS:
+        assert ours[name].get("required", False) is False
+        assert unwrap(ours[name]["schema"], openapi)[0] == {"type": "string", "format": "date-time"}
+
+
+def test_query_parameters_are_the_pages(openapi: dict[str, Any]) -> None:
+    ours = {name: p for name, p in query_parameters(openapi).items() if name not in ADDITIVE_QUERY_PARAMETERS}
     page = PAGE["$defs"]["QueryParameters"]["properties"]
     assert sorted(ours) == sorted(page)
     for name, parameter in ours.items():
@@ -231,7 +254,7 @@ def _within(facet: str, ours: Any, page: Any) -> bool:
 
 
 def test_query_parameter_bounds_lie_within_the_pages(openapi: dict[str, Any]) -> None:
-    ours = query_parameters(openapi)
+    ours = {name: p for name, p in query_parameters(openapi).items() if name not in ADDITIVE_QUERY_PARAMETERS}
     page = PAGE["$defs"]["QueryParameters"]["properties"]
     differences: dict[tuple[str, str], str] = {}
     for name in sorted(ours):

@@ -65,6 +65,21 @@ def test_errors_over_http(server: str) -> None:
     assert status == 401
 
 
+def test_conditional_get_over_http(server: str) -> None:
+    token = make_token("tenant-alpha")
+    request = urllib.request.Request(f"{server}?take=3", headers={"Authorization": f"Bearer {token}"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        tag = response.headers["ETag"]
+        assert response.status == 200
+    assert tag.startswith('"')
+    request.add_header("If-None-Match", tag)
+    with pytest.raises(urllib.error.HTTPError) as raised:  # urllib treats 304 as an error
+        urllib.request.urlopen(request, timeout=30)  # noqa: S310
+    assert raised.value.code == 304
+    assert raised.value.headers["ETag"] == tag
+    assert raised.value.read() == b""
+
+
 def test_openapi_is_served(server: str) -> None:
     base = server.split("/api/")[0]
     with urllib.request.urlopen(f"{base}/openapi.json", timeout=30) as response:  # noqa: S310

@@ -19,11 +19,13 @@ from urllib.parse import parse_qsl
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, BeforeValidator
 
+from .conditional import ETAG_HEADER, none_match_fails
 from .deadline import DeadlineExceeded
 from .models import ErrorResponse, dump_json
 from .observability import MetricName, count, logger
@@ -49,6 +51,24 @@ ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
     503: _envelope("The request ran out of time (DynamoDB throttled or slow); retry after `Retry-After` seconds"),
 }
 """The OpenAPI responses every route of this edge can give besides its own: the error envelope."""
+
+ETAG_RESPONSE_HEADERS: dict[str, OpenAPIResponseHeader] = {
+    ETAG_HEADER: {
+        "description": (
+            "Strong entity tag of this answer (a hash over the namespace, the query as validated and the body); "
+            "send it back in `If-None-Match` to be answered 304 while the answer is unchanged."
+        ),
+        "schema": {"type": "string"},
+    }
+}
+NOT_MODIFIED_RESPONSE: OpenAPIResponse = {
+    "description": (
+        "Not modified: `If-None-Match` holds this answer's entity tag (or `*`); no body, the `ETag` header only"
+    ),
+    "headers": ETAG_RESPONSE_HEADERS,
+    "content": {},  # without it Powertools would document the route's return type; the document drops it
+}
+"""A route's 304: a response without content, carrying the tag."""
 
 
 def _digits_only(value: Any) -> Any:
@@ -82,6 +102,13 @@ class BadRequestError(Exception):
 
 def json_response(status_code: int, body: BaseModel) -> Response[Any]:
     return Response(status_code=status_code, content_type=content_types.APPLICATION_JSON, body=dump_json(body))
+
+
+def conditional_response(body: str, tag: str, if_none_match: str | None) -> Response[Any]:
+    """A 200 with ``body`` and its entity tag, or 304 (no body, the tag) when ``If-None-Match`` holds the tag."""
+    if none_match_fails(if_none_match, tag):
+        return Response(status_code=304, headers={ETAG_HEADER: tag})
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body, headers={ETAG_HEADER: tag})
 
 
 def error_response(status_code: int, message: str) -> Response[Any]:
@@ -146,8 +173,13 @@ def describe_validation_error(error: RequestValidationError) -> str:
 
 
 def query_parameter_names(route: Callable[..., Any]) -> frozenset[str]:
-    """The query parameters a route function takes: the names in its signature (as Powertools reads them)."""
-    return frozenset(inspect.signature(route).parameters)
+    """The query parameters a route function takes: the names in its signature (as Powertools reads them),
+    except those annotated as headers (``Header()``), which no query string can set."""
+    return frozenset(
+        name
+        for name, parameter in inspect.signature(route).parameters.items()
+        if not any(isinstance(meta, Header) for meta in getattr(parameter.annotation, "__metadata__", ()))
+    )
 
 
 class HttpEdge:

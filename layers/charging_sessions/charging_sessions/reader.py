@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from . import storage_layout as layout
 from .dynamodb_json import Item, from_item
 from .models import ChargingSession
+from .time_range import CreatedRange
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -99,22 +100,39 @@ class SessionReader:
         """The DynamoDB client the reader calls (its configuration and event hooks)."""
         return self._client
 
-    def list_sessions(self, namespace: str, filters: SessionFilter, *, skip: int = 0, take: int) -> SessionPage:
-        """One page of the namespace's sessions matching ``filters``, newest first (ties: id descending),
-        and the total number that match. ``take=0`` answers only the count."""
+    def list_sessions(
+        self,
+        namespace: str,
+        filters: SessionFilter,
+        *,
+        skip: int = 0,
+        take: int,
+        created: CreatedRange | None = None,
+    ) -> SessionPage:
+        """One page of the namespace's sessions matching ``filters`` (and created in ``created``), newest first
+        (ties: id descending), and the total number that match. ``take=0`` answers only the count.
+
+        Without a range the count is the view's counter; with one it is counted over the range's keys (no
+        counter holds it), on the view's keys-only twin where it has one."""
         view = layout.choose_view(filters.user_id, filters.charger_id, filters.status)
         partition = view.partition_key(namespace, filters.user_id, filters.charger_id, filters.status)
+        created = created or CreatedRange()
         stats = ReadStats()
-        counted = self._read_counter(namespace, view, filters, stats)
+        if created.empty:
+            return SessionPage([], 0, view=view.name, stats=stats)
+        if created.given:
+            counted = self._count_range(view, partition, created, stats)
+        else:
+            counted = self._read_counter(namespace, view, filters, stats)
         if take == 0:
             return SessionPage([], counted, view=view.name, stats=stats)
-        start, passed, more = self._skip(view, partition, skip, stats) if skip else (None, 0, True)
+        start, passed, more = self._skip(view, partition, skip, created, stats) if skip else (None, 0, True)
         documents: list[dict[str, Any]] = []
         if more:
-            documents, more = self._read_items(view, partition, start, take, stats)
+            documents, more = self._read_items(view, partition, start, take, created, stats)
         seen = passed + len(documents)
         count = max(counted, seen) if more else seen
-        if count != counted and self._on_counter_drift is not None:
+        if count != counted and not created.given and self._on_counter_drift is not None:
             self._on_counter_drift(view.name, counted, count)
         sessions, positions, invalid, foreign = self._validate(documents, namespace)
         return SessionPage(sessions, count, invalid, foreign, view.name, more, len(documents), stats, positions)
@@ -139,13 +157,36 @@ class SessionReader:
         response = self._call(stats, self._client.get_item, TableName=self._table, Key=key, **layout.COUNTER_PROJECTION)
         return max(layout.counter_value(response.get("Item")), 0)
 
-    def _skip(self, view: layout.View, partition: str, skip: int, stats: ReadStats) -> tuple[Item | None, int, bool]:
-        """Pass over the first ``skip`` entries of the view by counting keys, not reading items: the start key
-        after them, how many were passed, and whether the view may hold more.
+    def _count_range(self, view: layout.View, partition: str, created: CreatedRange, stats: ReadStats) -> int:
+        """How many entries of the view fall in ``created``: ``Select=COUNT`` over the range's keys (the view's
+        KEYS_ONLY twin where it has one), following ``LastEvaluatedKey`` to the range's end."""
+        request = self._range_query(view, partition, created, keys_only=view.keys_index is not None)
+        request["Select"] = "COUNT"
+        counted = 0
+        while True:
+            response = self._call(stats, self._client.query, **request)
+            counted += int(response["Count"])
+            if "LastEvaluatedKey" not in response:
+                return counted
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-        Uses the view's KEYS_ONLY index when it has one (a few dozen bytes an entry), else its own index."""
+    def _range_query(
+        self, view: layout.View, partition: str, created: CreatedRange, *, keys_only: bool = False
+    ) -> dict[str, Any]:
+        return layout.view_query(
+            self._table, view, partition, keys_only=keys_only, created_from=created.start, created_to=created.end
+        )
+
+    def _skip(
+        self, view: layout.View, partition: str, skip: int, created: CreatedRange, stats: ReadStats
+    ) -> tuple[Item | None, int, bool]:
+        """Pass over the first ``skip`` entries of the view (in ``created``) by counting keys, not reading items:
+        the start key after them, how many were passed, and whether the view may hold more.
+
+        Uses the view's KEYS_ONLY index when it has one (a few dozen bytes an entry), else its own index; the
+        range is the same key condition as the page's."""
         keys_only = view.keys_index is not None
-        request = layout.view_query(self._table, view, partition, keys_only=keys_only)
+        request = self._range_query(view, partition, created, keys_only=keys_only)
         request["Select"] = "COUNT"
         passed = 0
         while passed < skip:
@@ -159,10 +200,17 @@ class SessionReader:
         return (layout.item_start_key(view, start, partition) if keys_only else start), passed, True
 
     def _read_items(
-        self, view: layout.View, partition: str, start: Item | None, take: int, stats: ReadStats
+        self,
+        view: layout.View,
+        partition: str,
+        start: Item | None,
+        take: int,
+        created: CreatedRange,
+        stats: ReadStats,
     ) -> tuple[list[dict[str, Any]], bool]:
-        """Up to ``take`` items of the view after ``start``, newest first, and whether the view may hold more."""
-        request = layout.view_query(self._table, view, partition)
+        """Up to ``take`` items of the view (in ``created``) after ``start``, newest first, and whether the view
+        may hold more."""
+        request = self._range_query(view, partition, created)
         if start is not None:
             request["ExclusiveStartKey"] = start
         documents: list[dict[str, Any]] = []

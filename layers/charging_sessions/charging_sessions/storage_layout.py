@@ -336,18 +336,53 @@ def session_namespace(pk: str) -> str | None:
 # ---------------------------------------------------------------- queries
 
 
+def created_key_condition(created_from: str | None, created_to: str | None) -> tuple[str, dict[str, Any]]:
+    """The sort-key part of a key condition for ``createdAt`` in ``[created_from, created_to)`` (canonical
+    timestamps; ``None``: unbounded) and its values; ``("", {})`` without bounds.
+
+    The sort key is ``createdAt#id`` with ``createdAt`` fixed width, so for every stored key
+    ``createdAt >= from`` is ``sk >= from`` (a session created exactly at ``from`` has ``sk = from#id``, which
+    sorts after its prefix ``from``) and ``createdAt < to`` is ``sk < to`` (``to#id`` sorts after ``to``). DynamoDB
+    takes one condition on the sort key, so both bounds are ``BETWEEN from AND to``: inclusive, but no stored key
+    equals ``to`` (every key has ``#id`` after its timestamp), so it is ``from <= sk < to``.
+    The caller must not ask for an empty range (``from >= to``): DynamoDB refuses ``BETWEEN`` with its bounds
+    reversed, and nothing can match it."""
+    if created_from is not None and created_to is not None:
+        assert created_from < created_to, "an empty range needs no query"
+        return " AND #sk BETWEEN :createdFrom AND :createdTo", {
+            ":createdFrom": {"S": created_from},
+            ":createdTo": {"S": created_to},
+        }
+    if created_from is not None:
+        return " AND #sk >= :createdFrom", {":createdFrom": {"S": created_from}}
+    if created_to is not None:
+        return " AND #sk < :createdTo", {":createdTo": {"S": created_to}}
+    return "", {}
+
+
 def view_query(
-    table: str, view: View, partition: str, *, keys_only: bool = False, newest_first: bool = True
+    table: str,
+    view: View,
+    partition: str,
+    *,
+    keys_only: bool = False,
+    newest_first: bool = True,
+    created_from: str | None = None,
+    created_to: str | None = None,
 ) -> dict[str, Any]:
-    """Query arguments for one partition of a view, in the view's order (or its keys-only twin's)."""
+    """Query arguments for one partition of a view, in the view's order (or its keys-only twin's), optionally
+    confined to ``createdAt`` in ``[created_from, created_to)`` by the key condition (never a filter)."""
     index = view.keys_index if keys_only else view.index
+    range_condition, range_values = created_key_condition(created_from, created_to)
     request: dict[str, Any] = {
         "TableName": table,
-        "KeyConditionExpression": "#pk = :pk",
+        "KeyConditionExpression": "#pk = :pk" + range_condition,
         "ExpressionAttributeNames": {"#pk": view.keys_pk_attr if keys_only else view.pk_attr},
-        "ExpressionAttributeValues": {":pk": {"S": partition}},
+        "ExpressionAttributeValues": {":pk": {"S": partition}, **range_values},
         "ScanIndexForward": not newest_first,
     }
+    if range_condition:
+        request["ExpressionAttributeNames"]["#sk"] = SK
     if index:
         request["IndexName"] = index
     return request

@@ -1,0 +1,47 @@
+"""Conditional requests (RFC 9110, section 13): the entity tag of a 200 and the ``If-None-Match`` test.
+
+The tag is strong: a SHA-256 over the namespace, the query as validated (defaults filled in, values in their
+canonical form) and the exact body, so two answers carry the same tag exactly when they are byte for byte the
+same answer to the same question of the same tenant. A client that sends the tag back in ``If-None-Match`` gets
+``304 Not Modified`` without a body while the answer has not changed. The read is the same either way: a 304
+saves the transfer, not the read units.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+
+IF_NONE_MATCH_HEADER = "if-none-match"
+"""The request header, as API Gateway's HTTP API hands it to the function (header names lower-cased)."""
+ETAG_HEADER = "ETag"
+
+QueryValue = str | int | None
+
+
+def entity_tag(namespace: str, query: Mapping[str, QueryValue], body: str) -> str:
+    """The strong entity tag (quoted) of ``body`` answered to ``query`` in ``namespace``.
+
+    The three parts are encoded as one JSON array (sorted keys, absent parameters left out), so no namespace,
+    query and body can be re-cut into another's: the hash input determines each part."""
+    given = {name: value for name, value in query.items() if value is not None}
+    text = json.dumps([namespace, given, body], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return '"' + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii") + '"'
+
+
+_LISTED_TAG = re.compile(r'\s*(?:W/)?("[\x21\x23-\x7e\x80-\U0010ffff]*")\s*(?:,|$)')
+"""One entry of an ``If-None-Match`` list: an entity tag, weak or strong (its opaque part is what compares)."""
+
+
+def none_match_fails(header: str | None, tag: str) -> bool:
+    """Whether ``If-None-Match: header`` is false for a representation tagged ``tag``, i.e. the answer is 304:
+    the header is ``*`` or a comma-separated list holding the tag (weak comparison). Absent or empty: never."""
+    if header is None or not header.strip():
+        return False
+    if header.strip() == "*":
+        return True
+    return any(listed == tag for listed in _LISTED_TAG.findall(header))

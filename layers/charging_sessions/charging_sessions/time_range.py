@@ -1,0 +1,92 @@
+"""Time ranges on ``createdAt``: the ``createdFrom`` / ``createdTo`` query parameters, half-open ``[from, to)``.
+
+A bound is an RFC 3339 date-time with ``Z`` or a UTC offset (``2026-03-01T10:00:00Z``,
+``2026-03-01T12:00:00.250+02:00``). It is turned into the canonical form ``createdAt`` is stored in (UTC,
+milliseconds, fixed width: ``2026-03-01T10:00:00.250Z``), so that the range is a key condition on the sort key
+(``storage_layout.created_key_condition``). Stored timestamps are whole milliseconds, so a bound with finer
+digits is rounded up to the next millisecond: ``t >= x`` and ``t < x`` hold for a whole-millisecond ``t``
+exactly when they hold for ``x`` rounded up. A date alone, a time without an offset and an impossible date
+(``2026-02-30``, hour 24) are refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, WithJsonSchema
+
+_DATE_TIME = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2})"
+    r"(?:\.(?P<fraction>\d{1,9}))?(?P<offset>[Zz]|[+-]\d{2}:\d{2})?"
+)
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+EXAMPLE = "2026-03-01T10:00:00Z"
+
+
+def canonical_bound(text: str) -> str:
+    """The canonical UTC millisecond form of an RFC 3339 date-time (rounded up to the millisecond).
+
+    Raises :class:`ValueError` with a sentence that says what is wrong."""
+    if _DATE_ONLY.fullmatch(text):
+        raise ValueError(f"must be a date-time, not a date alone (e.g. {EXAMPLE})")
+    match = _DATE_TIME.fullmatch(text)
+    if match is None:
+        raise ValueError(f"must be an RFC 3339 date-time with Z or a UTC offset (e.g. {EXAMPLE})")
+    offset_text = match["offset"]
+    if offset_text is None:
+        raise ValueError(f"must carry a UTC offset, Z or +hh:mm (e.g. {EXAMPLE})")
+    try:
+        offset = timedelta(0)
+        if offset_text not in ("Z", "z"):
+            hours, minutes = int(offset_text[1:3]), int(offset_text[4:6])
+            if hours > 23 or minutes > 59:
+                raise ValueError("the UTC offset is out of range")
+            offset = timedelta(hours=hours, minutes=minutes) * (-1 if offset_text[0] == "-" else 1)
+        year, month, day = (int(part) for part in match["date"].split("-"))
+        moment = datetime(
+            year,
+            month,
+            day,
+            int(match["hour"]),
+            int(match["minute"]),
+            int(match["second"]),
+            tzinfo=timezone(offset),
+        )
+        nanoseconds = int((match["fraction"] or "0").ljust(9, "0"))
+        moment += timedelta(milliseconds=-(-nanoseconds // 1_000_000))
+        utc = moment.astimezone(UTC)
+    except (ValueError, OverflowError) as error:
+        raise ValueError(f"does not exist as a date-time ({error})") from error
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+        f".{utc.microsecond // 1000:03d}Z"
+    )
+
+
+def _bound(value: Any) -> Any:
+    # Anything but a string (a repeated parameter's list) is left for pydantic to refuse with its own message.
+    return canonical_bound(value) if isinstance(value, str) else value
+
+
+RangeBound = Annotated[str, BeforeValidator(_bound), WithJsonSchema({"type": "string", "format": "date-time"})]
+"""A ``createdFrom`` / ``createdTo`` query parameter: validated and held in the canonical form."""
+
+
+@dataclass(frozen=True)
+class CreatedRange:
+    """``[start, end)`` on ``createdAt``, both canonical (``None``: unbounded on that side)."""
+
+    start: str | None = None
+    end: str | None = None
+
+    @property
+    def given(self) -> bool:
+        return self.start is not None or self.end is not None
+
+    @property
+    def empty(self) -> bool:
+        """Whether no session can be in it (``start >= end``): not an error, an empty answer."""
+        return self.start is not None and self.end is not None and self.start >= self.end

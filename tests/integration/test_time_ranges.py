@@ -1,0 +1,278 @@
+"""Time ranges on createdAt (``createdFrom`` / ``createdTo``, half-open, exact to the millisecond): served by key
+conditions on the sort key, counted over the range's keys, equal to the reference for random ranges and filters."""
+
+from __future__ import annotations
+
+import urllib.parse
+from datetime import UTC, datetime, timedelta, timezone
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from charging_sessions import storage_layout as layout
+from charging_sessions.reader import SessionFilter, SessionReader
+from charging_sessions.time_range import CreatedRange, canonical_bound
+from charging_sessions.writer import SessionWriter
+from tests.conftest import TABLE
+from tests.factories import make_session
+from tests.support import call, event, reference
+
+EPOCH = datetime(2026, 3, 1, 10, tzinfo=UTC)
+POINTS = [0, 1, 249, 250, 251, 999, 1000, 60_000, 60_001, 3_600_000]
+"""Milliseconds after EPOCH where sessions are created: neighbours one millisecond apart, ties."""
+
+
+def canonical(moment: datetime) -> str:
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def at(ms: int, **kwargs: Any) -> dict[str, Any]:
+    return make_session(createdAt=canonical(EPOCH + timedelta(milliseconds=ms)), **kwargs)
+
+
+def rfc3339(ms: int, offset_minutes: int = 0, digits: int = 3) -> str:
+    """EPOCH + ms written with a UTC offset and a number of fraction digits (0: none; needs whole seconds)."""
+    zone = timezone(timedelta(minutes=offset_minutes))
+    local = (EPOCH + timedelta(milliseconds=ms)).astimezone(zone)
+    text = local.strftime("%Y-%m-%dT%H:%M:%S")
+    fraction = f"{local.microsecond:06d}"[:digits].ljust(digits, "0")
+    text += f".{fraction}" if digits else ""
+    if offset_minutes == 0:
+        return text + "Z"
+    sign = "+" if offset_minutes > 0 else "-"
+    return text + f"{sign}{abs(offset_minutes) // 60:02d}:{abs(offset_minutes) % 60:02d}"
+
+
+def ids(function: ModuleType, **query: Any) -> tuple[list[str], int]:
+    status, body = call(function, event(urllib.parse.urlencode(query)))
+    assert status == 200, body
+    return [s["id"] for s in body["chargingSessions"]], body["count"]
+
+
+# ---------------------------------------------------------------- parsing
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-01T10:00:00Z", "2026-03-01T10:00:00.000Z"),
+        ("2026-03-01T12:00:00.250+02:00", "2026-03-01T10:00:00.250Z"),
+        ("2026-03-01T05:30:00.5-04:30", "2026-03-01T10:00:00.500Z"),
+        ("2026-03-01t10:00:00z", "2026-03-01T10:00:00.000Z"),
+        ("2026-03-01T00:30:00+01:00", "2026-02-28T23:30:00.000Z"),
+        ("2026-03-01T10:00:00.0001Z", "2026-03-01T10:00:00.001Z"),  # finer than a millisecond: rounded up
+        ("2026-03-01T10:00:00.999999999Z", "2026-03-01T10:00:01.000Z"),
+        ("2024-02-29T23:59:59.999Z", "2024-02-29T23:59:59.999Z"),
+    ],
+)
+def test_bounds_are_canonical(text: str, expected: str) -> None:
+    assert canonical_bound(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("2026-03-01", "not a date alone"),
+        ("2026-03-01T10:00:00", "must carry a UTC offset"),
+        ("2026-03-01T10:00:00.250", "must carry a UTC offset"),
+        ("2026-02-30T10:00:00Z", "does not exist"),
+        ("2025-02-29T10:00:00Z", "does not exist"),
+        ("2026-03-01T24:00:00Z", "does not exist"),
+        ("2026-03-01T10:60:00Z", "does not exist"),
+        ("2026-03-01T10:00:00+24:00", "does not exist"),
+        ("0001-01-01T00:00:00+01:00", "does not exist"),
+        ("yesterday", "RFC 3339"),
+        ("2026-03-01 10:00:00Z", "RFC 3339"),
+        ("1772359200", "RFC 3339"),
+    ],
+)
+@pytest.mark.parametrize("name", ["createdFrom", "createdTo"])
+def test_a_bad_bound_answers_400_naming_the_parameter(
+    function: ModuleType, table: str, name: str, value: str, problem: str
+) -> None:
+    status, body = call(function, event(urllib.parse.urlencode({name: value})))
+    assert status == 400
+    assert body["success"] is False
+    assert body["message"].startswith(f"Invalid query parameter '{name}': "), body
+    assert problem in body["message"], body
+
+
+def test_a_repeated_bound_answers_400(function: ModuleType, table: str) -> None:
+    status, body = call(function, event("createdFrom=2026-03-01T10:00:00Z&createdFrom=2026-03-02T10:00:00Z"))
+    assert status == 400
+    assert "'createdFrom': must be given at most once" in body["message"]
+
+
+# ---------------------------------------------------------------- key conditions
+
+
+def test_ranges_are_key_conditions_never_filters() -> None:
+    both = layout.view_query(
+        TABLE, layout.BY_USER, "p", created_from="2026-03-01T10:00:00.000Z", created_to="2026-03-01T11:00:00.000Z"
+    )
+    assert both["KeyConditionExpression"] == "#pk = :pk AND #sk BETWEEN :createdFrom AND :createdTo"
+    assert both["ExpressionAttributeValues"][":createdTo"] == {"S": "2026-03-01T11:00:00.000Z"}
+    assert both["ExpressionAttributeNames"]["#sk"] == layout.SK
+    assert "FilterExpression" not in both
+    only_from = layout.view_query(TABLE, layout.NAMESPACE, "p", keys_only=True, created_from="2026-03-01T10:00:00.000Z")
+    assert only_from["KeyConditionExpression"] == "#pk = :pk AND #sk >= :createdFrom"
+    assert only_from["IndexName"] == "keys-by-namespace"
+    only_to = layout.view_query(TABLE, layout.NAMESPACE, "p", created_to="2026-03-01T10:00:00.000Z")
+    assert only_to["KeyConditionExpression"] == "#pk = :pk AND #sk < :createdTo"
+    assert layout.view_query(TABLE, layout.NAMESPACE, "p")["KeyConditionExpression"] == "#pk = :pk"
+
+
+@given(
+    created=st.integers(0, 10_000),
+    bound=st.integers(0, 10_000),
+    session_id=st.text(st.characters(codec="utf-8"), max_size=20),
+)
+def test_every_key_sorts_as_its_created_at(created: int, bound: int, session_id: str) -> None:
+    """sk >= from  <=>  createdAt >= from;  sk < to  <=>  createdAt < to  <=>  sk <= to (BETWEEN's inclusive end),
+    compared as DynamoDB does (UTF-8 bytes), for any id, the empty one included."""
+    created_at = canonical(EPOCH + timedelta(milliseconds=created))
+    limit = canonical(EPOCH + timedelta(milliseconds=bound))
+    sk = layout.session_sk(created_at, session_id).encode()
+    assert (sk >= limit.encode()) == (created >= bound)
+    assert (sk < limit.encode()) == (created < bound)
+    assert (sk <= limit.encode()) == (created < bound)
+
+
+# ---------------------------------------------------------------- answers
+
+
+def test_sessions_created_exactly_at_the_bounds(function: ModuleType, writer: SessionWriter) -> None:
+    before, at_from, inside, before_to, at_to = (at(ms, session_id=f"s{ms}") for ms in (999, 1000, 1500, 1999, 2000))
+    writer.load([before, at_from, inside, before_to, at_to])
+    page, count = ids(function, createdFrom=rfc3339(1000), createdTo=rfc3339(2000))
+    assert (page, count) == (["s1999", "s1500", "s1000"], 3)  # from included, to excluded
+    page, count = ids(function, createdFrom=rfc3339(1000, offset_minutes=120), createdTo=rfc3339(2000, -330))
+    assert (page, count) == (["s1999", "s1500", "s1000"], 3)  # the same instants with offsets
+    assert ids(function, createdFrom=rfc3339(2000)) == (["s2000"], 1)
+    assert ids(function, createdTo=rfc3339(1000)) == (["s999"], 1)
+    assert ids(function, createdFrom="2026-03-01T10:00:00.9995Z", createdTo="2026-03-01T10:00:01.0001Z") == (
+        ["s1000"],
+        1,
+    )
+
+
+def test_an_empty_range_matches_nothing_and_reads_nothing(
+    function: ModuleType, writer: SessionWriter, client: Any
+) -> None:
+    writer.load([at(ms) for ms in POINTS])
+    assert ids(function, createdFrom=rfc3339(1000), createdTo=rfc3339(1000)) == ([], 0)
+    assert ids(function, createdFrom=rfc3339(2000), createdTo=rfc3339(1000), take=0) == ([], 0)
+    page = SessionReader(client, TABLE).list_sessions(
+        "tenant-alpha",
+        SessionFilter(),
+        take=5,
+        created=CreatedRange("2026-03-01T10:00:01.000Z", "2026-03-01T10:00:00.000Z"),
+    )
+    assert (page.sessions, page.count, page.stats.calls) == ([], 0, 0)
+
+
+def test_a_range_count_ignores_the_counters(function: ModuleType, writer: SessionWriter, client: Any) -> None:
+    writer.load([at(ms) for ms in POINTS])
+    client.put_item(TableName=TABLE, Item=layout.counter_item(layout.counter_pk("tenant-alpha"), "all", 1_000))
+    assert ids(function, take=0)[1] == 1_000  # without a range: the counter, as before
+    assert ids(function, take=0, createdFrom=rfc3339(0), createdTo=rfc3339(1000))[1] == 6
+    assert ids(function, take=0, createdFrom=rfc3339(0))[1] == len(POINTS)
+
+
+def test_the_count_follows_dynamodb_pages(writer: SessionWriter, client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    writer.load([at(ms) for ms in range(0, 30)])
+    calls: list[dict[str, Any]] = []
+    original = client.query
+
+    def small_pages(**request: Any) -> Any:
+        calls.append(request)
+        return original(**{**request, "Limit": min(request.get("Limit", 7), 7)})
+
+    monkeypatch.setattr(client, "query", small_pages)
+    reader = SessionReader(client, TABLE)
+    page = reader.list_sessions(
+        "tenant-alpha",
+        SessionFilter(),
+        skip=3,
+        take=4,
+        created=CreatedRange(canonical(EPOCH), canonical(EPOCH + timedelta(milliseconds=25))),
+    )
+    assert page.count == 25
+    assert [s.createdAt for s in page.sessions] == [
+        canonical(EPOCH + timedelta(milliseconds=ms)) for ms in (21, 20, 19, 18)
+    ]
+    counting = [c for c in calls if c.get("Select") == "COUNT" and "Limit" not in c]
+    assert len(counting) == 4  # 25 keys in pages of 7, each with the same key condition, on the keys-only index
+    assert {c["KeyConditionExpression"] for c in calls} == {"#pk = :pk AND #sk BETWEEN :createdFrom AND :createdTo"}
+    assert {c.get("IndexName") for c in counting} == {"keys-by-namespace"}
+
+
+# ---------------------------------------------------------------- against the reference
+
+USERS = [None, "u1", "u2"]
+CHARGERS = ["c1", "c2"]
+session_strategy = st.fixed_dictionaries(
+    {
+        "ms": st.sampled_from(POINTS),
+        "user": st.sampled_from(USERS),
+        "charger": st.sampled_from(CHARGERS),
+        "status": st.sampled_from(["Started", "Stopped"]),
+    }
+)
+bound_strategy = st.none() | st.builds(
+    lambda point, nudge, offset, digits: (point + nudge, offset, digits),
+    st.sampled_from(POINTS),
+    st.sampled_from([-1, 0, 1]),
+    st.sampled_from([0, 60, -90, 330, -720, 840]),
+    st.sampled_from([3, 6]),
+)
+request_strategy = st.fixed_dictionaries(
+    {"createdFrom": bound_strategy, "createdTo": bound_strategy},
+    optional={
+        "userId": st.sampled_from(["u1", "u2"]),
+        "chargerId": st.sampled_from(CHARGERS),
+        "status": st.sampled_from(["Started", "Stopped"]),
+        "skip": st.integers(0, 12),
+        "take": st.integers(0, 12),
+    },
+)
+
+
+def render(bound: tuple[int, int, int] | None) -> str | None:
+    if bound is None:
+        return None
+    ms, offset, digits = bound
+    return rfc3339(ms, offset, digits)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(drawn=st.lists(session_strategy, max_size=25), requests=st.lists(request_strategy, min_size=1, max_size=6))
+def test_pages_and_counts_equal_the_reference(
+    function: ModuleType,
+    writer: SessionWriter,
+    client: Any,
+    drawn: list[dict[str, Any]],
+    requests: list[dict[str, Any]],
+) -> None:
+    sessions = [at(d["ms"], user=d["user"], charger=d["charger"], status=d["status"]) for d in drawn]
+    for session in sessions:
+        if session["status"] == "Started":
+            for name in ("stoppedAtTimestamp", "stoppedAtEnergy", "stoppedReason"):
+                session.pop(name, None)
+    writer.load(sessions)
+    try:
+        for request in requests:
+            query = {name: value for name, value in request.items() if name not in ("createdFrom", "createdTo")}
+            for name in ("createdFrom", "createdTo"):
+                if (text := render(request[name])) is not None:
+                    query[name] = text
+            assert ids(function, **query) == reference(sessions, "tenant-alpha", **query), query
+    finally:
+        for session in sessions:
+            writer.delete("tenant-alpha", session["id"])
