@@ -48,22 +48,52 @@ def make_token(
     return ".".join((_b64url(json.dumps(header).encode()), _b64url(json.dumps(claims).encode()), ""))
 
 
+class _JsonNumber(str):
+    """A JSON number kept as it is written in the token."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def claim_text(value: object) -> str:
+    """A claim's value as API Gateway's HTTP API JWT authorizer passes it to the function: a string as it is,
+    a number or boolean as its JSON text, an array as ``[a b]`` and an object as ``map[k:v]`` (keys sorted),
+    nested values alike and null as ``<nil>``: Go's ``fmt`` rendering of the decoded token."""
+    if isinstance(value, str):  # strings, and numbers kept as their text
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, list):
+        return "[" + " ".join(claim_text(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{key}:{claim_text(item)}" for key, item in sorted(value.items())) + "]"
+    return str(value)
+
+
 def decode_claims(authorization: str | None) -> dict[str, str] | None:
     """Claims of ``Authorization: Bearer <JWT>``, unverified; ``None`` when absent or malformed.
 
-    Values are stringified the way API Gateway's JWT authorizer passes claims to the function."""
+    Values are rendered the way API Gateway's JWT authorizer passes claims to the function (:func:`claim_text`)."""
     if not authorization or not authorization.lower().startswith("bearer "):
         return None
     parts = authorization[7:].strip().split(".")
     if len(parts) != 3:
         return None
     try:
-        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        payload = json.loads(
+            base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)),
+            parse_int=_JsonNumber,
+            parse_float=_JsonNumber,
+            parse_constant=_refuse_constant,
+        )
     except (binascii.Error, ValueError):
         return None
     if not isinstance(payload, dict):
         return None
-    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in payload.items()}
+    return {str(k): claim_text(v) for k, v in payload.items()}
 
 
 def http_api_event(

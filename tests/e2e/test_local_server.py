@@ -103,7 +103,7 @@ def test_swagger_ui_is_served_offline(server: str) -> None:
             assert len(response.read()) > 1000
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "TRACE"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "TRACE", "OPTIONS", "QUERY", "PROPFIND"])
 def test_other_methods_have_no_route(server: str, method: str) -> None:
     request = urllib.request.Request(server, method=method)  # noqa: S310
     with pytest.raises(urllib.error.HTTPError) as caught:
