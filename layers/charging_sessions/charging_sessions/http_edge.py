@@ -100,8 +100,10 @@ class BadRequestError(Exception):
     """The request is malformed in a way the parameter validation does not see."""
 
 
-def json_response(status_code: int, body: BaseModel) -> Response[Any]:
-    return Response(status_code=status_code, content_type=content_types.APPLICATION_JSON, body=dump_json(body))
+def json_response(status_code: int, body: BaseModel, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        status_code=status_code, content_type=content_types.APPLICATION_JSON, body=dump_json(body), headers=headers
+    )
 
 
 def conditional_response(body: str, tag: str, if_none_match: str | None) -> Response[Any]:
@@ -111,8 +113,8 @@ def conditional_response(body: str, tag: str, if_none_match: str | None) -> Resp
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body, headers={ETAG_HEADER: tag})
 
 
-def error_response(status_code: int, message: str) -> Response[Any]:
-    return json_response(status_code, ErrorResponse(message=message))
+def error_response(status_code: int, message: str, headers: dict[str, str] | None = None) -> Response[Any]:
+    return json_response(status_code, ErrorResponse(message=message), headers)
 
 
 def is_stringified_structure(value: str) -> bool:
@@ -257,12 +259,7 @@ class HttpEdge:
         def out_of_time(error: DeadlineExceeded) -> Response[Any]:
             count(MetricName.DEADLINE_EXCEEDED)
             logger.warning("Request deadline reached", extra={"reason": str(error)})
-            return Response(
-                status_code=503,
-                content_type=content_types.APPLICATION_JSON,
-                body=dump_json(ErrorResponse(message=UNAVAILABLE_MESSAGE)),
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            )
+            return error_response(503, UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
         app.exception_handler(DeadlineExceeded)(out_of_time)
         app.exception_handler(UnauthorizedError)(unauthorized)
