@@ -8,10 +8,10 @@ namespace would take tens of minutes, so a full benchmark run would take hours.
 
 ``accelerated()`` patches two things while it is active, in this process only:
 
-* ``Table.query`` for the plain case (one equality on the hash key, no range condition, no legacy
-  ``QueryFilter``): the candidates come from a cache of each partition of the table and of each index,
-  sorted once with moto's own sort, and ``ExclusiveStartKey`` is found by a dictionary lookup instead of a
-  scan. What follows is moto's own algorithm: ``Limit`` and moto's 1 MB page rule (by moto's own item
+* ``Table.query`` for the plain case (one equality on the hash key, at most one condition on a string sort
+  key, no legacy ``QueryFilter``): the candidates come from a cache of each partition of the table and of
+  each index, sorted once with moto's own sort, a sort-key condition becomes a window found by bisection
+  on the sorted keys, and ``ExclusiveStartKey`` is found by a dictionary lookup instead of a scan. What follows is moto's own algorithm: ``Limit`` and moto's 1 MB page rule (by moto's own item
   size), moto's ``LastEvaluatedKey``, index projection, ``FilterExpression``, ``ProjectionExpression``.
   Items are not deep-copied (nothing on the read path mutates them), and a KEYS_ONLY projection copies
   the key attributes directly instead of moto's round trip through plain JSON. Anything else goes to
@@ -28,6 +28,7 @@ loudly instead of skewing figures.
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -49,6 +50,8 @@ class _Partition:
     descending: list[Any]
     sizes_ascending: list[int]
     position_ascending: dict[tuple[Any, ...], int]
+    range_ascending: list[str] | None
+    """The sort key's string values in ascending order (``None`` when one is not a string)."""
 
 
 def _key(value: Any) -> tuple[str, str]:
@@ -82,7 +85,11 @@ class _Cache:
             hash_attrs, range_attrs = _index_sort_attrs(table, index_name)
             members = table.sorted_items(hash_attrs, range_attrs, members)
         position = {_table_key(table, item): i for i, item in enumerate(members)}
-        partition = _Partition(members, members[::-1], [item.size() for item in members], position)
+        range_attr = table.range_key_attr if index_name is None else _index_sort_attrs(table, index_name)[1][0]
+        values = [item.attrs.get(range_attr) for item in members]
+        strings = [value.value for value in values if value is not None and value.type == "S"]
+        ranges = strings if len(strings) == len(members) else None
+        partition = _Partition(members, members[::-1], [item.size() for item in members], position, ranges)
         self.partitions[cache_key] = partition
         return partition
 
@@ -148,7 +155,7 @@ def _fast_query(original: Any) -> Any:
             **filter_kwargs,
         }
         plain = (
-            not range_comparison
+            (not range_comparison or range_comparison in _WINDOWS)
             and not range_key_conditions
             and not filter_kwargs
             and hash_key_conditions is not None
@@ -170,9 +177,16 @@ def _fast_query(original: Any) -> Any:
 
         attr, value = hash_key_conditions[0]
         partition = _CACHE.partition(self, index_name, attr, value)
+        window = (0, len(partition.ascending))
+        if range_comparison:
+            bounds = [obj.value for obj in range_objs if obj.type == "S"]
+            if partition.range_ascending is None or len(bounds) != len(range_objs):
+                return original(self, *args, **kwargs)
+            window = _window(partition.range_ascending, range_comparison, bounds)
         ordered = partition.ascending if scan_index_forward else partition.descending
         count = len(ordered)
-        start = 0
+        low, high = window if scan_index_forward else (count - window[1], count - window[0])
+        start = low
         if exclusive_start_key is not None:
             table_key = (
                 _key(exclusive_start_key[self.hash_key_attr]),
@@ -182,11 +196,11 @@ def _fast_query(original: Any) -> Any:
             if ascending_position is None:
                 return original(self, *args, **kwargs)  # a start key that is not an entry: moto's own scan
             position = ascending_position if scan_index_forward else count - 1 - ascending_position
-            start = position + 1
+            start = max(position + 1, low)
         results: list[Any] = []
         result_size = 0
         last_evaluated_key = None
-        for offset in range(start, count):
+        for offset in range(start, high):
             ascending_index = offset if scan_index_forward else count - 1 - offset
             size = partition.sizes_ascending[ascending_index]
             if len(results) == limit or result_size + size > moto_table.RESULT_SIZE_LIMIT:
@@ -209,6 +223,23 @@ def _fast_query(original: Any) -> Any:
         return results, scanned_count, last_evaluated_key
 
     return query
+
+
+_WINDOWS = frozenset({"<", "<=", ">", ">=", "BETWEEN"})
+
+
+def _window(keys: list[str], comparison: str, bounds: list[str]) -> tuple[int, int]:
+    """The ascending positions ``[low, high)`` whose sort key satisfies ``key <comparison> bounds``."""
+    if comparison == "<":
+        return 0, bisect.bisect_left(keys, bounds[0])
+    if comparison == "<=":
+        return 0, bisect.bisect_right(keys, bounds[0])
+    if comparison == ">":
+        return bisect.bisect_right(keys, bounds[0]), len(keys)
+    if comparison == ">=":
+        return bisect.bisect_left(keys, bounds[0]), len(keys)
+    low, high = bisect.bisect_left(keys, bounds[0]), bisect.bisect_right(keys, bounds[1])
+    return low, max(low, high)
 
 
 def _keys_only(item: Any, names: list[str]) -> Any:

@@ -19,6 +19,8 @@ from .gateway import REGION
 from .template_table import create_table
 
 LOCAL_TABLE = "charging-sessions-local"
+LOCAL_CURSOR_KEY = "local-only-cursor-key-not-a-secret-0123456789"
+"""Signs cursors on this machine only: the deployed function reads its keys from Secrets Manager."""
 FUNCTION_MODULE = "list_sessions.app"
 
 
@@ -33,6 +35,7 @@ def local_environment(endpoint_url: str | None, table_name: str = LOCAL_TABLE) -
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "charging-sessions",
         "POWERTOOLS_METRICS_NAMESPACE": "ChargingSessions",
+        "CURSOR_LOCAL_KEY": LOCAL_CURSOR_KEY,
     }
     if endpoint_url:
         environment["DYNAMODB_ENDPOINT_URL"] = endpoint_url

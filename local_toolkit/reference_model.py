@@ -1,7 +1,8 @@
 """The reference model of the API's semantics, in memory: which sessions a query answers, in which order,
 and the count. The one oracle the tests and the benchmark's naive baseline compare the function with.
 
-Plain on purpose: filter, sort newest first (``createdAt`` descending, ties by ``id`` descending), slice.
+Plain on purpose: filter (filters and time ranges), sort (newest first: ``createdAt`` descending, ties by ``id``
+descending; or the update feed: ``updatedAt`` ascending, ties by ``id`` ascending, settled sessions only), slice.
 """
 
 from __future__ import annotations
@@ -32,18 +33,28 @@ def matches(
     )
 
 
-def created_within(session: Session, created_from: str | None, created_to: str | None) -> bool:
-    """Whether the session was created in ``[created_from, created_to)`` (RFC 3339 bounds, any offset; ``None``:
-    unbounded), compared as instants, not as text."""
-    created = datetime.fromisoformat(session["createdAt"])
-    return (created_from is None or datetime.fromisoformat(created_from) <= created) and (
-        created_to is None or created < datetime.fromisoformat(created_to)
+def within(session: Session, field: str, start: str | None, end: str | None) -> bool:
+    """Whether the session's ``field`` is in ``[start, end)`` (RFC 3339 bounds, any offset; ``None``: unbounded),
+    compared as instants, not as text."""
+    moment = datetime.fromisoformat(session[field])
+    return (start is None or datetime.fromisoformat(start) <= moment) and (
+        end is None or moment < datetime.fromisoformat(end)
     )
+
+
+def created_within(session: Session, created_from: str | None, created_to: str | None) -> bool:
+    """Whether the session was created in ``[created_from, created_to)``."""
+    return within(session, "createdAt", created_from, created_to)
 
 
 def newest_first(sessions: Iterable[Session]) -> list[Session]:
     """The API's order: ``createdAt`` descending, ties by ``id`` descending."""
     return sorted(sessions, key=lambda session: (session["createdAt"], session["id"]), reverse=True)
+
+
+def update_order(sessions: Iterable[Session]) -> list[Session]:
+    """The update feed's order: ``updatedAt`` ascending, ties by ``id`` ascending."""
+    return sorted(sessions, key=lambda session: (datetime.fromisoformat(session["updatedAt"]), session["id"]))
 
 
 def list_page(
@@ -55,17 +66,27 @@ def list_page(
     status: str | None = None,
     createdFrom: str | None = None,
     createdTo: str | None = None,
+    updatedFrom: str | None = None,
+    updatedTo: str | None = None,
+    sort: str = "-createdAt",
+    settledBefore: str | None = None,
     skip: int = 0,
     take: int = DEFAULT_TAKE,
 ) -> tuple[list[Session], int]:
-    """The page the API answers for a query (parameters named as the API names them) and the count."""
-    matching = newest_first(
+    """The page the API answers for a query (parameters named as the API names them) and the count. With
+    ``sort="updatedAt"`` the page holds only sessions updated before ``settledBefore``; the count holds all."""
+    matching = [
         session
         for session in sessions
         if matches(session, namespace=namespace, userId=userId, chargerId=chargerId, status=status)
-        and created_within(session, createdFrom, createdTo)
-    )
-    return matching[skip : skip + take], len(matching)
+        and within(session, "createdAt", createdFrom, createdTo)
+        and within(session, "updatedAt", updatedFrom, updatedTo)
+    ]
+    if sort == "updatedAt":
+        ordered = [s for s in update_order(matching) if within(s, "updatedAt", None, settledBefore)]
+    else:
+        ordered = newest_first(matching)
+    return ordered[skip : skip + take], len(matching)
 
 
 def page_ids(sessions: Iterable[Session], namespace: str | None = None, **query: Any) -> tuple[list[str], int]:

@@ -12,9 +12,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
-from charging_sessions.answers import list_answer
 from charging_sessions.aws_clients import dynamodb_client
 from charging_sessions.conditional import IF_NONE_MATCH_HEADER, entity_tag
+from charging_sessions.cursor import MAX_CURSOR_CHARS, CursorCodec
+from charging_sessions.cursor_secret import load_cursor_keys
 from charging_sessions.deadline import REQUEST_DEADLINE
 from charging_sessions.http_edge import (
     ETAG_RESPONSE_HEADERS,
@@ -25,6 +26,7 @@ from charging_sessions.http_edge import (
     HttpEdge,
     conditional_response,
 )
+from charging_sessions.listing import list_sessions as list_page
 from charging_sessions.models import MAX_SAFE_INTEGER, ChargingSessionStatus, ListChargingSessionsResponse
 from charging_sessions.observability import (
     logger,
@@ -37,11 +39,11 @@ from charging_sessions.observability import (
     report_invalid_item,
     tracer,
 )
-from charging_sessions.reader import SessionFilter, SessionReader
+from charging_sessions.reader import SessionFilter, SessionQuery, SessionReader, Sort
 from charging_sessions.routes import LIST_SESSIONS_PATH
 from charging_sessions.settings import get_settings
 from charging_sessions.storage_layout import MAX_KEY_PART_CHARS
-from charging_sessions.time_range import CreatedRange, RangeBound
+from charging_sessions.time_range import RangeBound, TimeRange
 
 settings = get_settings()
 reader = SessionReader(
@@ -50,7 +52,9 @@ reader = SessionReader(
     on_invalid_item=report_invalid_item,
     on_foreign_item=report_foreign_item,
     on_counter_drift=report_counter_drift,
+    settle_seconds=settings.feed_settle_seconds,
 )
+cursors = CursorCodec(lambda: load_cursor_keys(settings))
 edge = HttpEdge(namespace_claim=settings.namespace_claim)
 app = edge.resolver
 
@@ -115,6 +119,34 @@ def list_sessions(
             )
         ),
     ] = None,
+    updatedFrom: Annotated[
+        RangeBound | None,
+        Query(description="Only sessions last updated at or after this instant, RFC 3339 as `createdFrom`."),
+    ] = None,
+    updatedTo: Annotated[
+        RangeBound | None,
+        Query(description="Only sessions last updated before this instant (half-open), RFC 3339 as `createdFrom`."),
+    ] = None,
+    sort: Annotated[
+        Sort,
+        Query(
+            description=(
+                "`-createdAt`: newest first (ties by id descending), the default. `updatedAt`: the update feed, "
+                "oldest update first (ties by id ascending), for mirrors; it serves only sessions updated at least "
+                "a few seconds ago (the settle window), and always answers `nextCursor`."
+            )
+        ),
+    ] = Sort.NEWEST_FIRST,
+    cursor: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_CURSOR_CHARS,
+            description=(
+                "A previous page's `nextCursor`: the page after it, with the same filters and sort. Not with `skip`."
+            ),
+        ),
+    ] = None,
     ifNoneMatch: Annotated[
         str | None,
         Header(
@@ -127,13 +159,13 @@ def list_sessions(
     namespace: str = app.context[NAMESPACE_CONTEXT_KEY]  # from the verified claims, set by the edge's guard
     filters = SessionFilter(user_id=userId, charger_id=chargerId, status=status)
     record_request(namespace, filters, skip=skip, take=take)
-    created = CreatedRange(createdFrom, createdTo)
-    page = reader.list_sessions(namespace, filters, skip=skip, take=take, created=created)
-    answer = list_answer(page, skip=skip)
-    record_page(page, returned=answer.returned, cut=answer.cut)
-    query: dict[str, str | int | None] = {"skip": skip, "take": take, **filters.as_dict()}
-    query |= {"createdFrom": createdFrom, "createdTo": createdTo}
-    return conditional_response(answer.body, entity_tag(namespace, query, answer.body), ifNoneMatch)
+    query = SessionQuery(filters, TimeRange(createdFrom, createdTo), TimeRange(updatedFrom, updatedTo), sort)
+    skip_given = "skip" in (app.current_event.query_string_parameters or {})
+    listing = list_page(reader, cursors, namespace, query, skip=skip, take=take, cursor=cursor, skip_given=skip_given)
+    answer = listing.answer
+    record_page(listing.page, returned=answer.returned, cut=answer.cut)
+    asked: dict[str, str | int | None] = {"skip": skip, "take": take, **query.as_dict(), "cursor": cursor}
+    return conditional_response(answer.body, entity_tag(namespace, asked, answer.body), ifNoneMatch)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True, log_event=False)

@@ -24,6 +24,8 @@ import jsonschema_rs
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import CheckFunction
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from local_toolkit.gateway import make_token
 from tests.local_server import base_url, local_server
@@ -96,7 +98,12 @@ def page_problems(status: int, body: Any) -> list[str]:
 )
 def test_local_api_answers_as_documented(case: schemathesis.Case[Any], server: str) -> None:
     token = make_token("tenant-alpha")
-    response = case.call_and_validate(base_url=server, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    # A cursor is opaque and signed: no schema can describe the ones the API issued, so a generated one is
+    # refused (400, held to the envelope below) although it fits the schema; every other parameter must be accepted.
+    excluded: list[CheckFunction] = [positive_data_acceptance] if "cursor" in (case.query or {}) else []
+    response = case.call_and_validate(
+        base_url=server, headers={"Authorization": f"Bearer {token}"}, excluded_checks=excluded, timeout=30
+    )
     reproduce = case.as_curl_command(headers={"Authorization": f"Bearer {token}"}, base_url=server)
     headers = {name.lower(): value for name, value in response.headers.items()}
     if response.status_code == 304:  # If-None-Match held the tag (or *): no body, the tag

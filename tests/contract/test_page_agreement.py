@@ -32,6 +32,10 @@ KNOWN_RESPONSE_MISMATCHES: dict[tuple[str, str], str] = {
         "additive and optional: where the next page starts, since a page can end early to fit Lambda's 6 MB "
         "response (README, 'Page size')"
     ),
+    ("200.nextCursor", "presence"): (
+        "additive and optional: the keyset resume point, where more sessions follow, and always in the update "
+        "feed (README, 'Cursors', 'The update feed')"
+    ),
 }
 """(path, facet) -> why. Differences between the page and our response schemas that are known and reported.
 
@@ -216,15 +220,24 @@ def query_parameters(openapi: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]
 ADDITIVE_QUERY_PARAMETERS: dict[str, str] = {
     "createdFrom": "incremental sync: sessions created at or after an instant (README, 'Time ranges')",
     "createdTo": "incremental sync: sessions created before an instant (README, 'Time ranges')",
+    "updatedFrom": "incremental sync: sessions last updated at or after an instant",
+    "updatedTo": "incremental sync: sessions last updated before an instant",
+    "sort": "incremental sync: the update feed (sort=updatedAt); the default is the page's order",
+    "cursor": "keyset paging: a previous page's nextCursor (README, 'Cursors')",
 }
 """Parameters beyond the page: additive (optional; without them the API answers as the page says)."""
+TIME_RANGE_PARAMETERS = ("createdFrom", "createdTo", "updatedFrom", "updatedTo")
 
 
-def test_additive_parameters_are_optional_date_times(openapi: dict[str, Any]) -> None:
+def test_additive_parameters_are_optional(openapi: dict[str, Any]) -> None:
     ours = query_parameters(openapi)
     for name in ADDITIVE_QUERY_PARAMETERS:
         assert ours[name].get("required", False) is False
+    for name in TIME_RANGE_PARAMETERS:
         assert unwrap(ours[name]["schema"], openapi)[0] == {"type": "string", "format": "date-time"}
+    sort, _ = unwrap(ours["sort"]["schema"], openapi)
+    assert sort["enum"] == ["-createdAt", "updatedAt"]
+    assert ours["sort"]["schema"].get("default", sort.get("default")) == "-createdAt"
 
 
 def test_query_parameters_are_the_pages(openapi: dict[str, Any]) -> None:

@@ -4,19 +4,40 @@ from __future__ import annotations
 
 import json
 import re
+import time
+import urllib.parse
 from types import ModuleType
 from typing import Any
 
 import pytest
 
 from charging_sessions.models import ChargingSession
+from charging_sessions.time_range import canonical_instant
 from charging_sessions.writer import SessionWriter
 from local_toolkit.demo_data import generate_session_list
 from tests.conftest import ROOT
 from tests.support import call, reference, respond
+from tests.support import event as list_event
 
 EVENTS = ROOT / "events"
 ROW = re.compile(r"^\| `(?P<file>[\w.-]+\.json)` \|.*\| (?P<status>\d{3}) \|$")
+
+
+def walked_before(function: ModuleType, event: dict[str, Any], cursor: str) -> int:
+    """How many sessions a walk of the event's query (without its cursor) answers before ``cursor``."""
+    query = {k: v for k, v in (event.get("queryStringParameters") or {}).items() if k != "cursor"}
+    passed, given = 0, ""
+    for _ in range(100):
+        status, body = call(
+            function, list_event(urllib.parse.urlencode({**query, **({"cursor": given} if given else {})}))
+        )
+        assert status == 200, body
+        passed += len(body["chargingSessions"])
+        given = body.get("nextCursor", "")
+        if given == cursor:
+            return passed
+        assert given, "the walk ended before it answered the event's cursor"
+    raise AssertionError("the walk did not reach the event's cursor")
 
 
 def documented() -> dict[str, int]:
@@ -46,6 +67,11 @@ def test_event(function: ModuleType, writer: SessionWriter, name: str, expected:
         return
     parameters = event.get("queryStringParameters") or {}
     query: dict[str, Any] = {k: int(v) if k in ("skip", "take") else v for k, v in parameters.items()}
+    cursor = query.pop("cursor", None)
+    if cursor is not None:  # the cursor's page is the one after the walk's pages up to the one that made it
+        query["skip"] = walked_before(function, event, cursor)
+    if query.get("sort") == "updatedAt":
+        query["settledBefore"] = canonical_instant(time.time() - function.reader.settle_seconds)
     ids, count = reference(sessions, event["requestContext"]["authorizer"]["jwt"]["claims"]["namespaceId"], **query)
     assert [s["id"] for s in body["chargingSessions"]] == ids
     assert body["count"] == count

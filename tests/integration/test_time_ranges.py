@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from charging_sessions import storage_layout as layout
 from charging_sessions.reader import SessionFilter, SessionReader
-from charging_sessions.time_range import CreatedRange, canonical_bound
+from charging_sessions.time_range import TimeRange, canonical_bound
 from charging_sessions.writer import SessionWriter
 from tests.conftest import TABLE
 from tests.factories import make_session
@@ -112,17 +112,17 @@ def test_a_repeated_bound_answers_400(function: ModuleType, table: str) -> None:
 
 def test_ranges_are_key_conditions_never_filters() -> None:
     both = layout.view_query(
-        TABLE, layout.BY_USER, "p", created_from="2026-03-01T10:00:00.000Z", created_to="2026-03-01T11:00:00.000Z"
+        TABLE, layout.BY_USER, "p", start="2026-03-01T10:00:00.000Z", end="2026-03-01T11:00:00.000Z"
     )
-    assert both["KeyConditionExpression"] == "#pk = :pk AND #sk BETWEEN :createdFrom AND :createdTo"
-    assert both["ExpressionAttributeValues"][":createdTo"] == {"S": "2026-03-01T11:00:00.000Z"}
+    assert both["KeyConditionExpression"] == "#pk = :pk AND #sk BETWEEN :from AND :to"
+    assert both["ExpressionAttributeValues"][":to"] == {"S": "2026-03-01T11:00:00.000Z"}
     assert both["ExpressionAttributeNames"]["#sk"] == layout.SK
     assert "FilterExpression" not in both
-    only_from = layout.view_query(TABLE, layout.NAMESPACE, "p", keys_only=True, created_from="2026-03-01T10:00:00.000Z")
-    assert only_from["KeyConditionExpression"] == "#pk = :pk AND #sk >= :createdFrom"
+    only_from = layout.view_query(TABLE, layout.NAMESPACE, "p", keys_only=True, start="2026-03-01T10:00:00.000Z")
+    assert only_from["KeyConditionExpression"] == "#pk = :pk AND #sk >= :from"
     assert only_from["IndexName"] == "keys-by-namespace"
-    only_to = layout.view_query(TABLE, layout.NAMESPACE, "p", created_to="2026-03-01T10:00:00.000Z")
-    assert only_to["KeyConditionExpression"] == "#pk = :pk AND #sk < :createdTo"
+    only_to = layout.view_query(TABLE, layout.NAMESPACE, "p", end="2026-03-01T10:00:00.000Z")
+    assert only_to["KeyConditionExpression"] == "#pk = :pk AND #sk < :to"
     assert layout.view_query(TABLE, layout.NAMESPACE, "p")["KeyConditionExpression"] == "#pk = :pk"
 
 
@@ -170,7 +170,7 @@ def test_an_empty_range_matches_nothing_and_reads_nothing(
         "tenant-alpha",
         SessionFilter(),
         take=5,
-        created=CreatedRange("2026-03-01T10:00:01.000Z", "2026-03-01T10:00:00.000Z"),
+        created=TimeRange("2026-03-01T10:00:01.000Z", "2026-03-01T10:00:00.000Z"),
     )
     assert (page.sessions, page.count, page.stats.calls) == ([], 0, 0)
 
@@ -199,7 +199,7 @@ def test_the_count_follows_dynamodb_pages(writer: SessionWriter, client: Any, mo
         SessionFilter(),
         skip=3,
         take=4,
-        created=CreatedRange(canonical(EPOCH), canonical(EPOCH + timedelta(milliseconds=25))),
+        created=TimeRange(canonical(EPOCH), canonical(EPOCH + timedelta(milliseconds=25))),
     )
     assert page.count == 25
     assert [s.createdAt for s in page.sessions] == [
@@ -207,7 +207,7 @@ def test_the_count_follows_dynamodb_pages(writer: SessionWriter, client: Any, mo
     ]
     counting = [c for c in calls if c.get("Select") == "COUNT" and "Limit" not in c]
     assert len(counting) == 4  # 25 keys in pages of 7, each with the same key condition, on the keys-only index
-    assert {c["KeyConditionExpression"] for c in calls} == {"#pk = :pk AND #sk BETWEEN :createdFrom AND :createdTo"}
+    assert {c["KeyConditionExpression"] for c in calls} == {"#pk = :pk AND #sk BETWEEN :from AND :to"}
     assert {c.get("IndexName") for c in counting} == {"keys-by-namespace"}
 
 

@@ -29,14 +29,14 @@ def test_table_keys_and_indexes_are_the_storage_contract(template: dict[str, Any
     for name, hash_attribute in keys.INDEX_ATTRIBUTES.items():
         assert indexes[name]["KeySchema"] == [
             {"AttributeName": hash_attribute, "KeyType": "HASH"},
-            {"AttributeName": keys.SK, "KeyType": "RANGE"},
+            {"AttributeName": keys.INDEX_SORT_KEYS[name], "KeyType": "RANGE"},
         ]
-    keys_only = {view.keys_index for view in keys.VIEWS if view.keys_index}
     for name, index in indexes.items():
-        assert index["Projection"]["ProjectionType"] == ("KEYS_ONLY" if name in keys_only else "ALL")
+        assert index["Projection"]["ProjectionType"] == ("KEYS_ONLY" if name in keys.KEYS_ONLY_INDEXES else "ALL")
     assert {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]} == dict.fromkeys(
-        [keys.PK, keys.SK, *keys.INDEX_ATTRIBUTES.values()], "S"
+        [keys.PK, keys.SK, keys.UPDATED_SK, *keys.INDEX_ATTRIBUTES.values()], "S"
     )
+    assert set(keys.INDEX_SORT_KEYS.values()) == {keys.SK, keys.UPDATED_SK}
 
 
 def test_table_is_protected_and_on_demand(template: dict[str, Any]) -> None:
@@ -52,15 +52,19 @@ def test_table_is_protected_and_on_demand(template: dict[str, Any]) -> None:
 def test_function_can_only_read_the_table_and_its_indexes(template: dict[str, Any]) -> None:
     function = template["Resources"]["ListSessionsFunction"]["Properties"]
     statements = [statement for policy in function["Policies"] for statement in policy["Statement"]]
-    assert statements, "the function needs its read statement"
-    for statement in statements:
-        assert statement["Effect"] == "Allow"
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        assert set(actions) == {"dynamodb:Query", "dynamodb:GetItem"}
-        assert statement["Resource"] == [
-            {"Fn::GetAtt": ["SessionsTable", "Arn"]},
-            {"Fn::Sub": "${SessionsTable.Arn}/index/*"},
-        ]
+    assert [statement["Sid"] for statement in statements] == ["ReadChargingSessions", "ReadCursorKeys"]
+    read, keys_ = statements
+    assert read["Effect"] == keys_["Effect"] == "Allow"
+    assert set(read["Action"]) == {"dynamodb:Query", "dynamodb:GetItem"}
+    assert read["Resource"] == [
+        {"Fn::GetAtt": ["SessionsTable", "Arn"]},
+        {"Fn::Sub": "${SessionsTable.Arn}/index/*"},
+    ]
+    assert keys_["Action"] == ["secretsmanager:GetSecretValue"]
+    assert keys_["Resource"] == [{"Ref": "CursorSecret"}]
+    variables = function["Environment"]["Variables"]
+    assert variables["CURSOR_SECRET_ID"] == {"Ref": "CursorSecret"}
+    assert "CURSOR_LOCAL_KEY" not in variables
 
 
 def test_function_runtime_and_wiring(template: dict[str, Any]) -> None:

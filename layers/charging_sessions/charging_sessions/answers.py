@@ -13,9 +13,10 @@ the one :class:`~charging_sessions.models.ListChargingSessionsResponse` produces
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from .reader import SessionPage
+from .reader import Resume, SessionPage
 
 MAX_LAMBDA_RESPONSE_BYTES = 6_291_456
 DEFAULT_BUDGET_BYTES = 5_500_000
@@ -27,6 +28,7 @@ class Answer:
     body: str
     returned: int
     next_skip: int | None
+    next_cursor: str | None
     cut: bool
     """Whether the budget ended the page before ``take``."""
 
@@ -36,9 +38,17 @@ def encoded_size(text: str) -> int:
     return len(json.dumps(text))
 
 
-def list_answer(page: SessionPage, *, skip: int, budget: int = DEFAULT_BUDGET_BYTES) -> Answer:
-    """The 200 body for a page: as many of its sessions, in order, as fit ``budget``; ``nextSkip`` while more
-    sessions may follow (the page was cut, or the read did not reach the end of its view)."""
+def list_answer(
+    page: SessionPage,
+    *,
+    skip: int,
+    budget: int = DEFAULT_BUDGET_BYTES,
+    cursor: Callable[[Resume], str] | None = None,
+    offset_paging: bool = True,
+) -> Answer:
+    """The 200 body for a page: as many of its sessions, in order, as fit ``budget``; ``nextSkip`` (with
+    ``offset_paging``) while more sessions follow (the page was cut, or the read did not reach the end of its
+    view), and ``nextCursor`` (made by ``cursor``) wherever the page says how to resume."""
     pieces: list[str] = []
     used = 0
     cut_at: int | None = None
@@ -50,11 +60,19 @@ def list_answer(page: SessionPage, *, skip: int, budget: int = DEFAULT_BUDGET_BY
             break
         pieces.append(piece)
         used += size
+    resume = page.resume
     if cut_at is not None:
         next_skip: int | None = skip + page.positions[cut_at]
+        entry = page.positions[cut_at] - 1
+        resume = Resume(after=page.entry_positions[entry]) if entry < len(page.entry_positions) else None
     else:
         next_skip = skip + page.entries if page.more else None
+    if not offset_paging:
+        next_skip = None
+    next_cursor = cursor(resume) if cursor is not None and resume is not None else None
     body = '{"success":true,"chargingSessions":[' + ",".join(pieces) + f'],"count":{page.count}'
     if next_skip is not None:
         body += f',"nextSkip":{next_skip}'
-    return Answer(body + "}", len(pieces), next_skip, cut_at is not None)
+    if next_cursor is not None:
+        body += f',"nextCursor":{json.dumps(next_cursor)}'
+    return Answer(body + "}", len(pieces), next_skip, next_cursor, cut_at is not None)

@@ -26,6 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, BeforeValidator
 
 from .conditional import ETAG_HEADER, none_match_fails
+from .cursor import CursorError
 from .deadline import DeadlineExceeded
 from .models import ErrorResponse, dump_json
 from .observability import MetricName, count, logger
@@ -226,7 +227,7 @@ class HttpEdge:
             count(MetricName.UNAUTHORIZED_REQUESTS)
             return error_response(401, UNAUTHORIZED_MESSAGE)
 
-        def bad_request(error: BadRequestError) -> Response[Any]:
+        def bad_request(error: BadRequestError | CursorError) -> Response[Any]:
             logger.info("Bad request", extra={"reason": str(error)})
             count(MetricName.VALIDATION_FAILURES)
             return error_response(400, str(error))
@@ -264,7 +265,7 @@ class HttpEdge:
         app.exception_handler(DeadlineExceeded)(out_of_time)
         app.exception_handler(UnauthorizedError)(unauthorized)
         app.exception_handler(RequestValidationError)(invalid_request)
-        app.exception_handler(BadRequestError)(bad_request)
+        app.exception_handler([BadRequestError, CursorError])(bad_request)
         app.exception_handler(Exception)(internal_error)
 
         def guard(resolver: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:

@@ -230,10 +230,12 @@ _ENVELOPE = ConfigDict(json_schema_mode_override="serialization", json_schema_se
 
 
 def _next_skip_is_optional(schema: dict[str, Any]) -> None:
-    """``nextSkip`` is left out on the last page: not required, although the envelope marks defaults required."""
+    """``nextSkip`` and ``nextCursor`` are left out on the last page: not required, although the envelope marks
+    defaults required."""
     required = schema.get("required", [])
-    if "nextSkip" in required:
-        required.remove("nextSkip")
+    for name in ("nextSkip", "nextCursor"):
+        if name in required:
+            required.remove(name)
 
 
 class ListChargingSessionsResponse(BaseModel):
@@ -260,6 +262,20 @@ class ListChargingSessionsResponse(BaseModel):
                     "Present while more sessions may follow: the `skip` of the next page. A page can hold fewer "
                     "sessions than `take` (its answer must fit Lambda's 6 MB response), so continue from here, "
                     "not from skip + take."
+                ),
+            }
+        ),
+    ] = None
+    nextCursor: Annotated[
+        str | None,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "description": (
+                    "Opaque resume point: pass it as `cursor`, with the same filters and sort, for the page that "
+                    "follows this one. In the default order it is present while more sessions follow. With "
+                    "`sort=updatedAt` it is always present: store it and poll with it; a page shorter than `take` "
+                    "means caught up for now."
                 ),
             }
         ),

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 from . import storage_layout as layout
 from .dynamodb_json import Item, from_item
 from .models import ChargingSession
-from .time_range import CreatedRange
+from .time_range import TimeRange, canonical_instant
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -40,6 +41,16 @@ class ReadStats:
     dynamodb_seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class Resume:
+    """Where a walk continues: right after an entry (``after``, a ``storage_layout.entry_position``), or, in the
+    update feed only, at every entry whose ``updatedAt`` is at or after ``from_time`` (a canonical timestamp: the
+    settle boundary of a read that reached it)."""
+
+    after: Mapping[str, str] | None = None
+    from_time: str | None = None
+
+
 @dataclass
 class SessionPage:
     sessions: list[ChargingSession]
@@ -56,6 +67,20 @@ class SessionPage:
     stats: ReadStats = field(default_factory=ReadStats)
     positions: list[int] = field(default_factory=list)
     """For each session, how many of the page's entries come before it (a page cut there resumes there)."""
+    entry_positions: list[dict[str, str]] = field(default_factory=list)
+    """Where each of the page's entries is in its view (``storage_layout.entry_position``): a cursor cut after
+    entry ``i`` resumes after ``entry_positions[i]``."""
+    resume: Resume | None = None
+    """Where the next page starts, after the whole page; ``None`` when nothing follows (default order)."""
+
+
+class Sort(StrEnum):
+    """The orders a page can be in."""
+
+    NEWEST_FIRST = "-createdAt"
+    """``createdAt`` descending, ties by id descending: the documented order."""
+    UPDATED = "updatedAt"
+    """``updatedAt`` ascending, ties by id ascending: the update feed, settled sessions only."""
 
 
 @dataclass(frozen=True)
@@ -74,11 +99,119 @@ class SessionFilter:
         return "+".join(self.as_dict()) or "none"
 
 
+@dataclass(frozen=True)
+class SessionQuery:
+    """Which sessions a listing selects and in which order (paging aside)."""
+
+    filters: SessionFilter = field(default_factory=SessionFilter)
+    created: TimeRange = field(default_factory=TimeRange)
+    updated: TimeRange = field(default_factory=TimeRange)
+    sort: Sort = Sort.NEWEST_FIRST
+
+    def as_dict(self) -> dict[str, str]:
+        """Every parameter that selects or orders the sessions, by its API name, in canonical form (absent
+        ones and the default sort left out): what a cursor is bound to and an entity tag covers."""
+        ranges = {
+            "createdFrom": self.created.start,
+            "createdTo": self.created.end,
+            "updatedFrom": self.updated.start,
+            "updatedTo": self.updated.end,
+        }
+        given = {name: value for name, value in ranges.items() if value is not None}
+        if self.sort is not Sort.NEWEST_FIRST:
+            given["sort"] = self.sort.value
+        return {**self.filters.as_dict(), **given}
+
+    @property
+    def empty(self) -> bool:
+        return self.created.empty or self.updated.empty
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one read goes: a view's partition, a time range on its sort key (a key condition), what its items must
+    also match (a filter), and the direction."""
+
+    view: layout.View
+    partition: str
+    key_range: TimeRange
+    item_filter: layout.ItemFilter
+    newest_first: bool
+
+    @property
+    def keys_only(self) -> bool:
+        """Whether counting can use the view's KEYS_ONLY twin (a few dozen bytes an entry): only without a
+        filter, since the twin holds no other attribute."""
+        return self.view.keys_index is not None and not self.item_filter
+
+    def request(self, table: str, *, keys_only: bool = False) -> dict[str, Any]:
+        return layout.view_query(
+            table,
+            self.view,
+            self.partition,
+            keys_only=keys_only,
+            newest_first=self.newest_first,
+            start=self.key_range.start,
+            end=self.key_range.end,
+            item_filter=None if keys_only else self.item_filter,
+        )
+
+
+def _equalities(filters: SessionFilter) -> tuple[tuple[str, str], ...]:
+    return tuple(filters.as_dict().items())
+
+
+def _page_plan(namespace: str, query: SessionQuery, settled_before: str) -> _Plan:
+    """The read that answers the page: the filters' own view, confined to ``createdAt`` by key (``updatedAt`` by
+    filter); or, for the feed, the namespace's update feed below the settle boundary, confined to ``updatedAt``
+    by key (the filters and ``createdAt`` by filter)."""
+    filters = query.filters
+    if query.sort is Sort.UPDATED:
+        return _Plan(
+            layout.FEED,
+            layout.FEED.partition_key(namespace, None, None, None),
+            query.updated.before(settled_before),
+            layout.ItemFilter(_equalities(filters), (("createdAt", query.created.start, query.created.end),)),
+            newest_first=False,
+        )
+    view = layout.choose_view(filters.user_id, filters.charger_id, filters.status)
+    return _Plan(
+        view,
+        view.partition_key(namespace, filters.user_id, filters.charger_id, filters.status),
+        query.created,
+        layout.ItemFilter(ranges=(("updatedAt", query.updated.start, query.updated.end),)),
+        newest_first=True,
+    )
+
+
+def _count_plan(namespace: str, query: SessionQuery) -> _Plan | None:
+    """The read that counts the sessions a query selects (in any order, settled or not); ``None`` when a
+    counter holds the figure (no time range)."""
+    filters = query.filters
+    if query.updated.given:
+        return _Plan(
+            layout.FEED,
+            layout.FEED.partition_key(namespace, None, None, None),
+            query.updated,
+            layout.ItemFilter(_equalities(filters), (("createdAt", query.created.start, query.created.end),)),
+            newest_first=False,
+        )
+    if query.created.given:
+        view = layout.choose_view(filters.user_id, filters.charger_id, filters.status)
+        partition = view.partition_key(namespace, filters.user_id, filters.charger_id, filters.status)
+        return _Plan(view, partition, query.created, layout.ItemFilter(), newest_first=True)
+    return None
+
+
 class SessionReader:
     """Pages come from the indexes alone: ``skip`` is counted over the view's keys and ``take`` items are read
-    after it, newest first, whatever the counters hold. The counter answers ``count`` in one GetItem; where the
-    read proves it wrong (the view ended, or held more than it says), the proven figure is answered and the
-    drift reported."""
+    after it (or after a cursor's position), whatever the counters hold. The counter answers ``count`` in one
+    GetItem; where the read proves it wrong (the view ended, or held more than it says), the proven figure is
+    answered and the drift reported. With a time range, ``count`` is counted over the range's keys.
+
+    The update feed (``Sort.UPDATED``) serves only sessions whose ``updatedAt`` is earlier than now minus
+    ``settle_seconds``: GSIs are eventually consistent and writers commit after they stamp ``updatedAt``, so a
+    session may still appear below a more recent time; below the boundary, none can (see ``docs/storage.md``)."""
 
     def __init__(
         self,
@@ -88,54 +221,108 @@ class SessionReader:
         on_invalid_item: InvalidItemHook | None = None,
         on_foreign_item: ForeignItemHook | None = None,
         on_counter_drift: DriftHook | None = None,
+        settle_seconds: float = 5.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
         self._table = table_name
         self._on_invalid_item = on_invalid_item
         self._on_foreign_item = on_foreign_item
         self._on_counter_drift = on_counter_drift
+        self._settle_seconds = settle_seconds
+        self._clock = clock
 
     @property
     def client(self) -> DynamoDBClient:
         """The DynamoDB client the reader calls (its configuration and event hooks)."""
         return self._client
 
+    @property
+    def settle_seconds(self) -> float:
+        return self._settle_seconds
+
+    def settle_boundary(self) -> str:
+        """The update feed's boundary now: sessions updated before it are served, later ones wait."""
+        return canonical_instant(self._clock() - self._settle_seconds)
+
     def list_sessions(
         self,
         namespace: str,
-        filters: SessionFilter,
+        filters: SessionFilter | None = None,
         *,
         skip: int = 0,
         take: int,
-        created: CreatedRange | None = None,
+        created: TimeRange | None = None,
+        query: SessionQuery | None = None,
+        after: Resume | None = None,
     ) -> SessionPage:
-        """One page of the namespace's sessions matching ``filters`` (and created in ``created``), newest first
-        (ties: id descending), and the total number that match. ``take=0`` answers only the count.
+        """One page of the namespace's sessions that ``query`` selects (or ``filters`` and ``created``), in its
+        order, and the total number that match. ``take=0`` answers only the count. The page starts after
+        ``skip`` sessions, or where ``after`` (a previous page's ``resume``) says.
 
         Without a range the count is the view's counter; with one it is counted over the range's keys (no
-        counter holds it), on the view's keys-only twin where it has one."""
-        view = layout.choose_view(filters.user_id, filters.charger_id, filters.status)
-        partition = view.partition_key(namespace, filters.user_id, filters.charger_id, filters.status)
-        created = created or CreatedRange()
+        counter holds it), on a keys-only twin where the query needs no filter."""
+        if query is None:
+            query = SessionQuery(filters or SessionFilter(), created or TimeRange())
+        assert not (skip and after), "a page starts after skip sessions or at a cursor, not both"
+        filters = query.filters
         stats = ReadStats()
-        if created.empty:
-            return SessionPage([], 0, view=view.name, stats=stats)
-        if created.given:
-            counted = self._count_range(view, partition, created, stats)
+        boundary = self.settle_boundary()
+        plan = _page_plan(namespace, query, boundary)
+        feed = query.sort is Sort.UPDATED
+        unchanged = after if after is not None else Resume(from_time=plan.key_range.start)
+        if query.empty:
+            return SessionPage([], 0, view=plan.view.name, stats=stats, resume=unchanged if feed else None)
+        count_plan = _count_plan(namespace, query)
+        if count_plan is not None:
+            counted = self._count(count_plan, stats)
         else:
-            counted = self._read_counter(namespace, view, filters, stats)
+            counted = self._read_counter(namespace, filters, stats)
         if take == 0:
-            return SessionPage([], counted, view=view.name, stats=stats)
-        start, passed, more = self._skip(view, partition, skip, created, stats) if skip else (None, 0, True)
+            return SessionPage([], counted, view=plan.view.name, stats=stats, resume=unchanged if feed else None)
+        if after is not None and after.from_time is not None:
+            resumed = TimeRange(max(plan.key_range.start or "", after.from_time), plan.key_range.end)
+            plan = replace(plan, key_range=resumed)
+        if plan.key_range.empty:
+            return SessionPage([], counted, view=plan.view.name, stats=stats, resume=unchanged)
+        start: Item | None = None
+        passed, more = 0, True
+        if after is not None and after.after is not None:
+            start = layout.position_start_key(plan.view, namespace, plan.partition, after.after)
+        elif skip:
+            start, passed, more = self._skip(plan, skip, stats)
         documents: list[dict[str, Any]] = []
         if more:
-            documents, more = self._read_items(view, partition, start, take, created, stats)
-        seen = passed + len(documents)
-        count = max(counted, seen) if more else seen
-        if count != counted and not created.given and self._on_counter_drift is not None:
-            self._on_counter_drift(view.name, counted, count)
+            documents, more = self._read_items(plan, start, take, stats)
+        count = counted
+        if count_plan is None and not feed and after is None:
+            # The page covers exactly the sessions the counter counts: what the read saw proves a bound.
+            seen = passed + len(documents)
+            count = max(counted, seen) if more else seen
+            if count != counted and self._on_counter_drift is not None:
+                self._on_counter_drift(plan.view.name, counted, count)
+        entry_positions = [layout.entry_position(plan.view, document) for document in documents]
+        if more and entry_positions:
+            resume: Resume | None = Resume(after=entry_positions[-1])
+        elif feed:
+            # The read reached the settle boundary: every entry below it has been seen, later ones are above it.
+            resume = Resume(from_time=plan.key_range.end)
+        else:
+            resume = None
         sessions, positions, invalid, foreign = self._validate(documents, namespace)
-        return SessionPage(sessions, count, invalid, foreign, view.name, more, len(documents), stats, positions)
+        return SessionPage(
+            sessions,
+            count,
+            invalid,
+            foreign,
+            plan.view.name,
+            more,
+            len(documents),
+            stats,
+            positions,
+            entry_positions,
+            resume,
+        )
 
     def _call(self, stats: ReadStats, operation: Callable[..., Any], **request: Any) -> Any:
         request["ReturnConsumedCapacity"] = "TOTAL"
@@ -152,15 +339,18 @@ class SessionReader:
         stats.retries += int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
         return response
 
-    def _read_counter(self, namespace: str, view: layout.View, filters: SessionFilter, stats: ReadStats) -> int:
+    def _read_counter(self, namespace: str, filters: SessionFilter, stats: ReadStats) -> int:
+        view = layout.choose_view(filters.user_id, filters.charger_id, filters.status)
         key = layout.counter_key(namespace, view, filters.user_id, filters.charger_id, filters.status)
         response = self._call(stats, self._client.get_item, TableName=self._table, Key=key, **layout.COUNTER_PROJECTION)
         return max(layout.counter_value(response.get("Item")), 0)
 
-    def _count_range(self, view: layout.View, partition: str, created: CreatedRange, stats: ReadStats) -> int:
-        """How many entries of the view fall in ``created``: ``Select=COUNT`` over the range's keys (the view's
-        KEYS_ONLY twin where it has one), following ``LastEvaluatedKey`` to the range's end."""
-        request = self._range_query(view, partition, created, keys_only=view.keys_index is not None)
+    def _count(self, plan: _Plan, stats: ReadStats) -> int:
+        """How many entries the plan selects: ``Select=COUNT`` over the range's keys (the view's KEYS_ONLY twin
+        where the plan needs no filter), following ``LastEvaluatedKey`` to the range's end."""
+        if plan.key_range.empty:
+            return 0
+        request = plan.request(self._table, keys_only=plan.keys_only)
         request["Select"] = "COUNT"
         counted = 0
         while True:
@@ -170,23 +360,15 @@ class SessionReader:
                 return counted
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def _range_query(
-        self, view: layout.View, partition: str, created: CreatedRange, *, keys_only: bool = False
-    ) -> dict[str, Any]:
-        return layout.view_query(
-            self._table, view, partition, keys_only=keys_only, created_from=created.start, created_to=created.end
-        )
+    def _skip(self, plan: _Plan, skip: int, stats: ReadStats) -> tuple[Item | None, int, bool]:
+        """Pass over the first ``skip`` entries the plan selects by counting keys, not reading items: the start
+        key after them, how many were passed, and whether the view may hold more.
 
-    def _skip(
-        self, view: layout.View, partition: str, skip: int, created: CreatedRange, stats: ReadStats
-    ) -> tuple[Item | None, int, bool]:
-        """Pass over the first ``skip`` entries of the view (in ``created``) by counting keys, not reading items:
-        the start key after them, how many were passed, and whether the view may hold more.
-
-        Uses the view's KEYS_ONLY index when it has one (a few dozen bytes an entry), else its own index; the
-        range is the same key condition as the page's."""
-        keys_only = view.keys_index is not None
-        request = self._range_query(view, partition, created, keys_only=keys_only)
+        Uses the view's KEYS_ONLY twin when the plan allows it (a few dozen bytes an entry), else the view's own
+        index (with a filter, ``Count`` counts the entries that match, and ``Limit`` the entries passed over, so
+        the count never overshoots ``skip``)."""
+        keys_only = plan.keys_only
+        request = plan.request(self._table, keys_only=keys_only)
         request["Select"] = "COUNT"
         passed = 0
         while passed < skip:
@@ -197,30 +379,27 @@ class SessionReader:
                 return None, passed, False
             request["ExclusiveStartKey"] = last_key
         start: Item = request["ExclusiveStartKey"]
-        return (layout.item_start_key(view, start, partition) if keys_only else start), passed, True
+        return (layout.item_start_key(plan.view, start, plan.partition) if keys_only else start), passed, True
 
     def _read_items(
-        self,
-        view: layout.View,
-        partition: str,
-        start: Item | None,
-        take: int,
-        created: CreatedRange,
-        stats: ReadStats,
+        self, plan: _Plan, start: Item | None, take: int, stats: ReadStats
     ) -> tuple[list[dict[str, Any]], bool]:
-        """Up to ``take`` items of the view (in ``created``) after ``start``, newest first, and whether the view
-        may hold more."""
-        request = self._range_query(view, partition, created)
+        """Up to ``take`` items the plan selects after ``start``, in its order, and whether more follow: the read
+        asks for one item more than the page, so that the answer is exact (a page that ends with the view has
+        no continuation)."""
+        request = plan.request(self._table)
         if start is not None:
             request["ExclusiveStartKey"] = start
         documents: list[dict[str, Any]] = []
-        while len(documents) < take:
-            response = self._call(stats, self._client.query, **request, Limit=take - len(documents))
+        while len(documents) <= take:
+            response = self._call(stats, self._client.query, **request, Limit=take + 1 - len(documents))
             documents.extend(from_item(item) for item in response["Items"])
             if "LastEvaluatedKey" not in response:
-                return documents, False
+                break
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return documents, True
+        if len(documents) > take:
+            return documents[:take], True
+        return documents, False
 
     def _validate(
         self, documents: list[dict[str, Any]], namespace: str

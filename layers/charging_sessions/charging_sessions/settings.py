@@ -27,6 +27,14 @@ class Settings(BaseModel):
     dynamodb_max_attempts: int = Field(default=3, alias="DYNAMODB_MAX_ATTEMPTS", ge=1, le=10)
     deadline_margin: float | None = Field(default=None, alias="REQUEST_DEADLINE_MARGIN", ge=0, le=60)
     """Seconds kept free at the end of each invocation to answer (default: one attempt's connect + read + 0.5)."""
+    cursor_secret_id: str | None = Field(default=None, alias="CURSOR_SECRET_ID", min_length=1)
+    """Secrets Manager secret (name or ARN) holding the cursor keys: ``{"current": ..., "accepted": [...]}``."""
+    cursor_local_key: str | None = Field(default=None, alias="CURSOR_LOCAL_KEY", min_length=32)
+    """A fixed cursor key for ``charging-sessions serve``/``invoke`` only; ignored when ``CURSOR_SECRET_ID`` is set."""
+    cursor_key_max_age: int = Field(default=900, alias="CURSOR_KEY_MAX_AGE", ge=0, le=86_400)
+    """Seconds a container keeps the cursor keys before it fetches them again (how long a rotation takes)."""
+    feed_settle_seconds: float = Field(default=5.0, alias="FEED_SETTLE_SECONDS", ge=0, le=3600)
+    """The update feed serves only sessions whose ``updatedAt`` is at least this much in the past."""
     counter_check_sample: int = Field(default=200, alias="COUNTER_CHECK_SAMPLE", ge=1, le=10_000)
     """Items the scheduled counter check scans to pick the namespaces it checks."""
     counter_check_segments: int = Field(default=64, alias="COUNTER_CHECK_SEGMENTS", ge=1, le=1_000_000)

@@ -34,6 +34,8 @@ MAX_KEY_PART_CHARS = 128
 MAX_SESSION_ID_BYTES = 256
 """Longest session id accepted, in UTF-8 bytes: the sort key (``createdAt#id``) must stay under DynamoDB's
 1,024 bytes, and a character can take four."""
+UPDATED_SK = "uSk"
+"""Sort key of the update feed's indexes: canonical ``updatedAt`` then the id (see :func:`updated_sk`)."""
 COUNTER_PARTITION_SUFFIX = "#count"
 IDENTITY_PARTITION_SUFFIX = "#id"
 
@@ -62,6 +64,12 @@ def session_sk(created_at: str, session_id: str) -> str:
     return f"{created_at}{SEP}{session_id}"
 
 
+def updated_sk(updated_at: str, session_id: str) -> str:
+    """Sort key of the update feed: canonical ``updatedAt`` (fixed width, UTC) then the id, so that ascending
+    order is the feed's order (``updatedAt``, ties by id) and every session has exactly one place in it."""
+    return f"{updated_at}{SEP}{session_id}"
+
+
 def counter_pk(namespace: str) -> str:
     return namespace_pk(namespace) + COUNTER_PARTITION_SUFFIX
 
@@ -84,6 +92,8 @@ class View:
     pk_attr: str
     keys_index: str | None = None
     keys_pk_attr: str | None = None
+    sk_attr: str = SK
+    """Sort key of the view (and of its keys-only twin): ``sk`` (``createdAt#id``) but for the update feed."""
     uses_user: bool = False
     uses_charger: bool = False
     uses_status: bool = False
@@ -159,12 +169,31 @@ VIEWS: tuple[View, ...] = (
 )
 """Every view; each has an exact counter per partition key, maintained on every write."""
 
-INDEX_ATTRIBUTES: dict[str, str] = {view.index: view.pk_attr for view in VIEWS if view.index is not None} | {
-    view.keys_index: view.keys_pk_attr for view in VIEWS if view.keys_index and view.keys_pk_attr
-}
-"""GSI name -> its partition-key attribute (every GSI sorts by ``sk``)."""
+FEED = View(
+    name="updatedAt",
+    index="by-updated",
+    pk_attr="gUpd",
+    keys_index="keys-by-updated",
+    keys_pk_attr="kUpd",
+    sk_attr=UPDATED_SK,
+)
+"""The update feed: every session of a namespace by ``updatedAt`` then id (``sort=updatedAt`` and every
+``updatedFrom``/``updatedTo`` range). It keeps no counter of its own: it holds the same sessions as
+:data:`NAMESPACE`, whose counter counts them."""
 
-KEY_ATTRIBUTES = frozenset({PK, SK, REV, *INDEX_ATTRIBUTES.values()})
+INDEX_ATTRIBUTES: dict[str, str] = {view.index: view.pk_attr for view in (*VIEWS, FEED) if view.index is not None} | {
+    view.keys_index: view.keys_pk_attr for view in (*VIEWS, FEED) if view.keys_index and view.keys_pk_attr
+}
+"""GSI name -> its partition-key attribute."""
+
+INDEX_SORT_KEYS: dict[str, str] = {
+    name: view.sk_attr for view in (*VIEWS, FEED) for name in (view.index, view.keys_index) if name is not None
+}
+"""GSI name -> its sort-key attribute (``sk`` but for the update feed's two indexes)."""
+
+KEYS_ONLY_INDEXES = frozenset(view.keys_index for view in (*VIEWS, FEED) if view.keys_index is not None)
+
+KEY_ATTRIBUTES = frozenset({PK, SK, REV, UPDATED_SK, *INDEX_ATTRIBUTES.values()})
 """Attributes that belong to the storage layout, not to the session."""
 
 
@@ -202,7 +231,19 @@ def session_item(document: Mapping[str, Any], revision: int) -> Item:
                 item[view.pk_attr] = {"S": partition}
             if view.keys_pk_attr is not None:
                 item[view.keys_pk_attr] = {"S": partition}
+    feed_partition = FEED.partition_key(namespace, None, None, None)
+    item[FEED.pk_attr] = item[str(FEED.keys_pk_attr)] = {"S": feed_partition}
+    item[UPDATED_SK] = {"S": updated_sk(document["updatedAt"], document["id"])}
     return item
+
+
+def same_layout(stored: Mapping[str, Any] | None, item: Mapping[str, Any]) -> bool:
+    """Whether a stored item carries exactly the layout attributes (keys of every view it belongs to) that
+    :func:`session_item` gives it now; the revision aside."""
+    if stored is None:
+        return False
+    names = KEY_ATTRIBUTES - {REV}
+    return {n: v for n, v in stored.items() if n in names} == {n: v for n, v in item.items() if n in names}
 
 
 def identity_key(namespace: str, session_id: str) -> Item:
@@ -336,28 +377,66 @@ def session_namespace(pk: str) -> str | None:
 # ---------------------------------------------------------------- queries
 
 
-def created_key_condition(created_from: str | None, created_to: str | None) -> tuple[str, dict[str, Any]]:
-    """The sort-key part of a key condition for ``createdAt`` in ``[created_from, created_to)`` (canonical
-    timestamps; ``None``: unbounded) and its values; ``("", {})`` without bounds.
+def sort_key_condition(start: str | None, end: str | None) -> tuple[str, dict[str, Any]]:
+    """The sort-key part of a key condition for a canonical time range ``[start, end)`` on a view's sort key
+    (``None``: unbounded) and its values; ``("", {})`` without bounds.
 
-    The sort key is ``createdAt#id`` with ``createdAt`` fixed width, so for every stored key
-    ``createdAt >= from`` is ``sk >= from`` (a session created exactly at ``from`` has ``sk = from#id``, which
-    sorts after its prefix ``from``) and ``createdAt < to`` is ``sk < to`` (``to#id`` sorts after ``to``). DynamoDB
-    takes one condition on the sort key, so both bounds are ``BETWEEN from AND to``: inclusive, but no stored key
-    equals ``to`` (every key has ``#id`` after its timestamp), so it is ``from <= sk < to``.
-    The caller must not ask for an empty range (``from >= to``): DynamoDB refuses ``BETWEEN`` with its bounds
-    reversed, and nothing can match it."""
-    if created_from is not None and created_to is not None:
-        assert created_from < created_to, "an empty range needs no query"
-        return " AND #sk BETWEEN :createdFrom AND :createdTo", {
-            ":createdFrom": {"S": created_from},
-            ":createdTo": {"S": created_to},
-        }
-    if created_from is not None:
-        return " AND #sk >= :createdFrom", {":createdFrom": {"S": created_from}}
-    if created_to is not None:
-        return " AND #sk < :createdTo", {":createdTo": {"S": created_to}}
+    Both sort keys are a fixed-width canonical timestamp then ``#id``, so for every stored key ``t >= start`` is
+    ``key >= start`` (a key whose time is exactly ``start`` is ``start#id``, which sorts after its prefix) and
+    ``t < end`` is ``key < end`` (``end#id`` sorts after ``end``). DynamoDB takes one condition on the sort key,
+    so both bounds are ``BETWEEN start AND end``: inclusive, but no stored key equals ``end`` (every key has
+    ``#id`` after its timestamp), so it is ``start <= key < end``. The caller must not ask for an empty range
+    (``start >= end``): DynamoDB refuses ``BETWEEN`` with its bounds reversed, and nothing can match it."""
+    if start is not None and end is not None:
+        assert start < end, "an empty range needs no query"
+        return " AND #sk BETWEEN :from AND :to", {":from": {"S": start}, ":to": {"S": end}}
+    if start is not None:
+        return " AND #sk >= :from", {":from": {"S": start}}
+    if end is not None:
+        return " AND #sk < :to", {":to": {"S": end}}
     return "", {}
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """What a page's items must also match when its view cannot say it by key: equality on the filters the
+    view's partition does not hold, and time ranges on the field the view is not sorted by. A DynamoDB
+    ``FilterExpression``: every item it passes over is still read (and paid for)."""
+
+    equal: tuple[tuple[str, str], ...] = ()
+    """(attribute, value) pairs, e.g. ``("userId", "u-1")``."""
+    ranges: tuple[tuple[str, str | None, str | None], ...] = ()
+    """(attribute, start, end): canonical timestamps, ``start <= value < end`` (``None``: unbounded)."""
+
+    def __bool__(self) -> bool:
+        return bool(self.equal) or any(start is not None or end is not None for _, start, end in self.ranges)
+
+    def expression(self) -> dict[str, Any]:
+        """``FilterExpression`` and its names and values (empty when there is nothing to filter)."""
+        terms: list[str] = []
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        for position, (attribute, value) in enumerate(self.equal):
+            names[f"#f{position}"] = attribute
+            values[f":f{position}"] = {"S": value}
+            terms.append(f"#f{position} = :f{position}")
+        for position, (attribute, start, end) in enumerate(self.ranges):
+            name = f"#r{position}"
+            if start is not None:
+                names[name] = attribute
+                values[f":r{position}a"] = {"S": start}
+                terms.append(f"{name} >= :r{position}a")
+            if end is not None:
+                names[name] = attribute
+                values[f":r{position}b"] = {"S": end}
+                terms.append(f"{name} < :r{position}b")
+        if not terms:
+            return {}
+        return {
+            "FilterExpression": " AND ".join(terms),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
 
 
 def view_query(
@@ -367,13 +446,14 @@ def view_query(
     *,
     keys_only: bool = False,
     newest_first: bool = True,
-    created_from: str | None = None,
-    created_to: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    item_filter: ItemFilter | None = None,
 ) -> dict[str, Any]:
     """Query arguments for one partition of a view, in the view's order (or its keys-only twin's), optionally
-    confined to ``createdAt`` in ``[created_from, created_to)`` by the key condition (never a filter)."""
+    confined to its sort key's time range ``[start, end)`` by the key condition, and to ``item_filter``."""
     index = view.keys_index if keys_only else view.index
-    range_condition, range_values = created_key_condition(created_from, created_to)
+    range_condition, range_values = sort_key_condition(start, end)
     request: dict[str, Any] = {
         "TableName": table,
         "KeyConditionExpression": "#pk = :pk" + range_condition,
@@ -382,7 +462,13 @@ def view_query(
         "ScanIndexForward": not newest_first,
     }
     if range_condition:
-        request["ExpressionAttributeNames"]["#sk"] = SK
+        request["ExpressionAttributeNames"]["#sk"] = view.sk_attr
+    if item_filter:
+        assert not keys_only, "a keys-only index holds no attribute to filter on"
+        expression = item_filter.expression()
+        request["FilterExpression"] = expression["FilterExpression"]
+        request["ExpressionAttributeNames"].update(expression["ExpressionAttributeNames"])
+        request["ExpressionAttributeValues"].update(expression["ExpressionAttributeValues"])
     if index:
         request["IndexName"] = index
     return request
@@ -405,6 +491,32 @@ COUNTED_ATTRIBUTES = (SK, "userId", "chargerId", "status")
 def item_start_key(view: View, keys_entry: Item, partition: str) -> Item:
     """The ``ExclusiveStartKey`` in the view's own index for an entry read from its keys-only twin: a keys-only
     entry's key holds the table key too, and the item view's key is built from it."""
-    start = {name: value for name, value in keys_entry.items() if name in (PK, SK, view.pk_attr)}
+    start = {name: value for name, value in keys_entry.items() if name in (PK, SK, view.sk_attr, view.pk_attr)}
     start.setdefault(view.pk_attr, {"S": partition})
     return start
+
+
+def entry_position(view: View, entry: Mapping[str, Any]) -> dict[str, str]:
+    """Where an entry of a view is, as the plain strings a cursor carries: its table sort key, and for the update
+    feed its feed sort key. The partition is never part of it: it is built from the caller's namespace."""
+    position = {SK: str(entry[SK])}
+    if view.sk_attr != SK:
+        position[view.sk_attr] = str(entry[view.sk_attr])
+    return position
+
+
+def position_start_key(view: View, namespace: str, partition: str, position: Mapping[str, str]) -> Item:
+    """The ``ExclusiveStartKey`` that resumes a view right after ``position`` (see :func:`entry_position`); the
+    table partition and the view's partition come from the caller's namespace and filters, not the position.
+    The entry need not exist any more: DynamoDB resumes after where it would be."""
+    start: Item = {PK: {"S": namespace_pk(namespace)}, SK: {"S": position[SK]}}
+    if view.index is not None:
+        start[view.pk_attr] = {"S": partition}
+    if view.sk_attr != SK:
+        start[view.sk_attr] = {"S": position[view.sk_attr]}
+    return start
+
+
+def position_fields(view: View) -> tuple[str, ...]:
+    """The fields of a position in ``view`` (see :func:`entry_position`)."""
+    return (SK,) if view.sk_attr == SK else (SK, view.sk_attr)

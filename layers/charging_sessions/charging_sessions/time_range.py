@@ -1,9 +1,10 @@
-"""Time ranges on ``createdAt``: the ``createdFrom`` / ``createdTo`` query parameters, half-open ``[from, to)``.
+"""Time ranges: ``createdFrom`` / ``createdTo`` on ``createdAt`` and ``updatedFrom`` / ``updatedTo`` on
+``updatedAt``, each half-open ``[from, to)``.
 
 A bound is an RFC 3339 date-time with ``Z`` or a UTC offset (``2026-03-01T10:00:00Z``,
 ``2026-03-01T12:00:00.250+02:00``). It is turned into the canonical form ``createdAt`` is stored in (UTC,
-milliseconds, fixed width: ``2026-03-01T10:00:00.250Z``), so that the range is a key condition on the sort key
-(``storage_layout.created_key_condition``). Stored timestamps are whole milliseconds, so a bound with finer
+milliseconds, fixed width: ``2026-03-01T10:00:00.250Z``), so that the range is a key condition on a sort key
+(``storage_layout.sort_key_condition``). Stored timestamps are whole milliseconds, so a bound with finer
 digits is rounded up to the next millisecond: ``t >= x`` and ``t < x`` hold for a whole-millisecond ``t``
 exactly when they hold for ``x`` rounded up. A date alone, a time without an offset and an impossible date
 (``2026-02-30``, hour 24) are refused.
@@ -72,12 +73,12 @@ def _bound(value: Any) -> Any:
 
 
 RangeBound = Annotated[str, BeforeValidator(_bound), WithJsonSchema({"type": "string", "format": "date-time"})]
-"""A ``createdFrom`` / ``createdTo`` query parameter: validated and held in the canonical form."""
+"""A time-range query parameter (``createdFrom`` ... ``updatedTo``): validated and held in the canonical form."""
 
 
 @dataclass(frozen=True)
-class CreatedRange:
-    """``[start, end)`` on ``createdAt``, both canonical (``None``: unbounded on that side)."""
+class TimeRange:
+    """``[start, end)`` on one timestamp field, both canonical (``None``: unbounded on that side)."""
 
     start: str | None = None
     end: str | None = None
@@ -90,3 +91,13 @@ class CreatedRange:
     def empty(self) -> bool:
         """Whether no session can be in it (``start >= end``): not an error, an empty answer."""
         return self.start is not None and self.end is not None and self.start >= self.end
+
+    def before(self, boundary: str) -> TimeRange:
+        """This range, ending at ``boundary`` at the latest."""
+        return TimeRange(self.start, boundary if self.end is None or boundary < self.end else self.end)
+
+
+def canonical_instant(seconds: float) -> str:
+    """The canonical form of a POSIX time, truncated to the millisecond."""
+    moment = datetime.fromtimestamp(int(seconds * 1000) / 1000, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

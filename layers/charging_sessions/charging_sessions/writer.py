@@ -201,12 +201,18 @@ class SessionWriter:
             previous_item = stored or moved
             previous = layout.session_document(from_item(previous_item)) if previous_item else None
             modelled = {name: value for name, value in (previous or {}).items() if name in ChargingSession.model_fields}
-            if previous is not None and moved is None and pointed == document["createdAt"] and modelled == document:
+            kept = {name: value for name, value in (previous or {}).items() if name not in ChargingSession.model_fields}
+            item = layout.session_item({**kept, **document}, _revision(stored) + 1)
+            if (
+                previous is not None
+                and moved is None
+                and pointed == document["createdAt"]
+                and modelled == document
+                and layout.same_layout(stored, item)  # an item from before an index existed is rewritten
+            ):
                 return PutOutcome.UNCHANGED
             if previous is not None and previous.get("updatedAt", "") > document["updatedAt"]:
                 return PutOutcome.STALE
-            kept = {name: value for name, value in (previous or {}).items() if name not in ChargingSession.model_fields}
-            item = layout.session_item({**kept, **document}, _revision(stored) + 1)
             transaction: list[dict[str, Any]] = [
                 {"Put": {"TableName": self._table, "Item": item, **layout.put_condition(stored)}},
                 {

@@ -1,0 +1,133 @@
+"""Keyset cursors: ``nextCursor`` / ``cursor``, opaque to the client and tamper-evident.
+
+A cursor is ``<payload>.<tag>``, both base64url without padding. The payload is compact JSON: a version, the
+sort, a binding and the position where the walk resumes (see :class:`~charging_sessions.reader.Resume`). The
+binding is a SHA-256 over the namespace and every parameter that selects or orders the sessions, so a cursor
+answers only the query it was made for (``take`` may change between pages); the namespace itself is not in the
+payload, and the partition read is always built from the caller's verified claims. The tag is an HMAC-SHA256
+over the payload with the current signing key; every key of the key set verifies, so the secret can be rotated
+without breaking the walks in progress (``docs/operations.md``, "Rotating the cursor key").
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .reader import Resume
+
+VERSION = 1
+MAX_CURSOR_CHARS = 4096
+"""Longest ``cursor`` accepted: positions are two sort keys (at most 1,024 bytes each) and a few fields."""
+
+
+_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+
+class CursorError(ValueError):
+    """A ``cursor`` the API refuses (answered 400 with the message)."""
+
+
+@dataclass(frozen=True)
+class CursorKeys:
+    """The key that signs new cursors and every key that verifies one (the signing key included)."""
+
+    signing: bytes
+    verifying: tuple[bytes, ...]
+
+    @classmethod
+    def from_secret(cls, secret: Mapping[str, Any]) -> CursorKeys:
+        """From the secret's JSON: ``{"current": "...", "accepted": ["...", ...]}``. ``current`` signs and
+        verifies; ``accepted`` (optional) only verifies: the key being retired, or the next one being rolled out."""
+        current = secret.get("current")
+        accepted = secret.get("accepted", [])
+        if not isinstance(current, str) or len(current) < 32:
+            raise ValueError("the cursor secret needs a 'current' key of at least 32 characters")
+        if not isinstance(accepted, list) or not all(isinstance(key, str) and key for key in accepted):
+            raise ValueError("the cursor secret's 'accepted' must be a list of keys")
+        signing = current.encode("utf-8")
+        return cls(signing, (signing, *(key.encode("utf-8") for key in accepted if key != current)))
+
+
+def binding(namespace: str, query: Mapping[str, str]) -> str:
+    """What a cursor is bound to: the namespace and the query's selecting parameters (canonical values)."""
+    text = json.dumps([namespace, dict(query)], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _b64(hashlib.sha256(text.encode("utf-8")).digest()[:18])
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    if not text or len(text) % 4 == 1:
+        raise binascii.Error("bad length")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _tag(key: bytes, payload: str) -> bytes:
+    return hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()
+
+
+class CursorCodec:
+    """Issues and opens cursors with the keys ``load_keys`` returns (called when a cursor is first needed, so a
+    request that uses no cursor never fetches the secret)."""
+
+    def __init__(self, load_keys: Callable[[], CursorKeys]) -> None:
+        self._load_keys = load_keys
+
+    def issue(self, sort: str, bound_to: str, resume: Resume) -> str:
+        position: dict[str, Any] = {}
+        if resume.after is not None:
+            position["a"] = dict(resume.after)
+        if resume.from_time is not None:
+            position["t"] = resume.from_time
+        document = {"v": VERSION, "o": sort, "b": bound_to, "p": position}
+        payload = _b64(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        return f"{payload}.{_b64(_tag(self._load_keys().signing, payload))}"
+
+    def open(self, cursor: str, sort: str, bound_to: str, position_fields: Sequence[str]) -> Resume:
+        """The position a cursor holds, once its tag, version, sort and binding are checked.
+
+        ``position_fields`` are the fields an entry position has in the query's view. Raises :class:`CursorError`
+        with a message that says what is wrong and leaks nothing (no key, no other namespace)."""
+        if len(cursor) > MAX_CURSOR_CHARS or not _SHAPE.fullmatch(cursor):
+            raise CursorError("cursor is not a cursor this API issued")
+        payload, _, tag_text = cursor.partition(".")
+        try:
+            tag = _unb64(tag_text)
+        except (binascii.Error, ValueError):
+            raise CursorError("cursor is not a cursor this API issued") from None
+        if not any(hmac.compare_digest(tag, _tag(key, payload)) for key in self._load_keys().verifying):
+            raise CursorError("cursor has been altered or was not issued by this API")
+        try:
+            document = json.loads(_unb64(payload))
+        except (binascii.Error, ValueError):
+            raise CursorError("cursor is not a cursor this API issued") from None
+        if not isinstance(document, dict) or document.get("v") != VERSION:
+            raise CursorError("cursor comes from another version of this API: start the walk again")
+        if document.get("o") != sort:
+            raise CursorError(f"cursor was issued for sort={document.get('o')}, not sort={sort}")
+        if document.get("b") != bound_to:
+            raise CursorError("cursor was issued for another namespace or other filters: pass the same filters")
+        return _position(document.get("p"), position_fields)
+
+
+def _position(position: Any, fields: Sequence[str]) -> Resume:
+    if not isinstance(position, dict) or set(position) - {"a", "t"}:
+        raise CursorError("cursor is not a cursor this API issued")
+    after, from_time = position.get("a"), position.get("t")
+    if after is not None and not (
+        isinstance(after, dict) and set(after) == set(fields) and all(isinstance(v, str) for v in after.values())
+    ):
+        raise CursorError("cursor is not a cursor this API issued")
+    if from_time is not None and not isinstance(from_time, str):
+        raise CursorError("cursor is not a cursor this API issued")
+    return Resume(after=after, from_time=from_time)
