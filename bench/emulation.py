@@ -11,8 +11,9 @@ namespace would take tens of minutes, so a full benchmark run would take hours.
 * ``Table.query`` for the plain case (one equality on the hash key, at most one condition on a string sort
   key, no legacy ``QueryFilter``): the candidates come from a cache of each partition of the table and of
   each index, sorted once with moto's own sort, a sort-key condition becomes a window found by bisection
-  on the sorted keys, and ``ExclusiveStartKey`` is found by a dictionary lookup instead of a scan. What follows is moto's own algorithm: ``Limit`` and moto's 1 MB page rule (by moto's own item
-  size), moto's ``LastEvaluatedKey``, index projection, ``FilterExpression``, ``ProjectionExpression``.
+  on the sorted keys, and ``ExclusiveStartKey`` is found by a dictionary lookup instead of a scan. What
+  follows is moto's own algorithm: ``Limit`` and moto's 1 MB page rule (by moto's own item size),
+  moto's ``LastEvaluatedKey``, index projection, ``FilterExpression``, ``ProjectionExpression``.
   Items are not deep-copied (nothing on the read path mutates them), and a KEYS_ONLY projection copies
   the key attributes directly instead of moto's round trip through plain JSON. Anything else goes to
   moto as is.
