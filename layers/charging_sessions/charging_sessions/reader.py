@@ -161,45 +161,43 @@ def _equalities(filters: SessionFilter) -> tuple[tuple[str, str], ...]:
     return tuple(filters.as_dict().items())
 
 
+def _feed_plan(namespace: str, query: SessionQuery, key_range: TimeRange) -> _Plan:
+    """The namespace's update feed in ``key_range`` of ``updatedAt`` (by key), the filters and ``createdAt`` by
+    filter (the feed has no view per filter)."""
+    return _Plan(
+        layout.FEED,
+        layout.FEED.partition_key(namespace, None, None, None),
+        key_range,
+        layout.ItemFilter(_equalities(query.filters), (("createdAt", query.created.start, query.created.end),)),
+        newest_first=False,
+    )
+
+
+def _filters_plan(namespace: str, query: SessionQuery, item_filter: layout.ItemFilter) -> _Plan:
+    """The filters' own view, newest first, in the ``createdAt`` range (by key), items matching ``item_filter``."""
+    filters = query.filters
+    view = layout.choose_view(filters.user_id, filters.charger_id, filters.status)
+    partition = view.partition_key(namespace, filters.user_id, filters.charger_id, filters.status)
+    return _Plan(view, partition, query.created, item_filter, newest_first=True)
+
+
 def _page_plan(namespace: str, query: SessionQuery, settled_before: str) -> _Plan:
     """The read that answers the page: the filters' own view, confined to ``createdAt`` by key (``updatedAt`` by
     filter); or, for the feed, the namespace's update feed below the settle boundary, confined to ``updatedAt``
     by key (the filters and ``createdAt`` by filter)."""
-    filters = query.filters
     if query.sort is Sort.UPDATED:
-        return _Plan(
-            layout.FEED,
-            layout.FEED.partition_key(namespace, None, None, None),
-            query.updated.before(settled_before),
-            layout.ItemFilter(_equalities(filters), (("createdAt", query.created.start, query.created.end),)),
-            newest_first=False,
-        )
-    view = layout.choose_view(filters.user_id, filters.charger_id, filters.status)
-    return _Plan(
-        view,
-        view.partition_key(namespace, filters.user_id, filters.charger_id, filters.status),
-        query.created,
-        layout.ItemFilter(ranges=(("updatedAt", query.updated.start, query.updated.end),)),
-        newest_first=True,
-    )
+        return _feed_plan(namespace, query, query.updated.before(settled_before))
+    updated = layout.ItemFilter(ranges=(("updatedAt", query.updated.start, query.updated.end),))
+    return _filters_plan(namespace, query, updated)
 
 
 def _count_plan(namespace: str, query: SessionQuery) -> _Plan | None:
     """The read that counts the sessions a query selects (in any order, settled or not); ``None`` when a
     counter holds the figure (no time range)."""
-    filters = query.filters
     if query.updated.given:
-        return _Plan(
-            layout.FEED,
-            layout.FEED.partition_key(namespace, None, None, None),
-            query.updated,
-            layout.ItemFilter(_equalities(filters), (("createdAt", query.created.start, query.created.end),)),
-            newest_first=False,
-        )
+        return _feed_plan(namespace, query, query.updated)
     if query.created.given:
-        view = layout.choose_view(filters.user_id, filters.charger_id, filters.status)
-        partition = view.partition_key(namespace, filters.user_id, filters.charger_id, filters.status)
-        return _Plan(view, partition, query.created, layout.ItemFilter(), newest_first=True)
+        return _filters_plan(namespace, query, layout.ItemFilter())
     return None
 
 

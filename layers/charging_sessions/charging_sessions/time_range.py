@@ -19,6 +19,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
 
+from .models import canonical_timestamp
+
 _DATE_TIME = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2})"
     r"(?:\.(?P<fraction>\d{1,9}))?(?P<offset>[Zz]|[+-]\d{2}:\d{2})?"
@@ -99,5 +101,4 @@ class TimeRange:
 
 def canonical_instant(seconds: float) -> str:
     """The canonical form of a POSIX time, truncated to the millisecond."""
-    moment = datetime.fromtimestamp(int(seconds * 1000) / 1000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return str(canonical_timestamp(datetime.fromtimestamp(int(seconds * 1000) / 1000, UTC)))
