@@ -1,7 +1,7 @@
 """Cold start and peak memory, measured in fresh interpreters.
 
 The emulation runs in *this* process (moto's ``ThreadedMotoServer``); every child is a fresh ``python``
-pointed at it with ``DYNAMODB_ENDPOINT_URL``, so no child imports moto and moto's own import time counts
+pointed at it with ``AWS_ENDPOINT_URL_DYNAMODB``, so no child imports moto and moto's own import time counts
 for neither side.
 
 * Cold start: ``time.perf_counter()`` reads ``CLOCK_MONOTONIC``, one clock for every process on Linux, so
@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from charging_sessions.routes import LIST_SESSIONS_PATH
 from local_toolkit import gateway, harness
@@ -96,7 +97,7 @@ BARE = (
     _PROLOGUE
     + """\
 import boto3
-_client = boto3.client("dynamodb", endpoint_url=os.environ["DYNAMODB_ENDPOINT_URL"])
+_client = boto3.client("dynamodb")  # AWS_ENDPOINT_URL_DYNAMODB: the emulation
 _imported = time.perf_counter()
 _response = _client.query(
     TableName=os.environ["TABLE_NAME"],
@@ -121,19 +122,6 @@ class ChildRun:
     """Spawn to the end of the imports (and, for the bare handler, the client)."""
     max_rss_mb: float
     statuses: list[int]
-
-
-def start_emulation() -> tuple[Any, str]:
-    """moto's HTTP server in this process, on a free port; its endpoint URL."""
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    return server, f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
 
 def child_environment(endpoint: str) -> dict[str, str]:
@@ -182,11 +170,10 @@ def _median(runs: Sequence[ChildRun], attribute: str) -> float:
 
 def measure(*, repetitions: int, sessions: int = 1_200) -> dict[str, Any]:
     """Cold start of the function vs a bare boto3 handler vs the interpreter alone; peak RSS at take=1000."""
-    server, endpoint = start_emulation()
+    server, endpoint = harness.start_emulation()
     try:
-        harness.prepare_table(
-            generate_sessions(namespaces=[NAMESPACE], per_namespace=sessions), endpoint_url=endpoint, table_name=TABLE
-        )
+        with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL_DYNAMODB": endpoint}):
+            harness.prepare_table(generate_sessions(namespaces=[NAMESPACE], per_namespace=sessions), table_name=TABLE)
         environment = child_environment(endpoint)
         first_page = [_event("take=50")]
         variants = {"interpreter": (INTERPRETER, []), "bare": (BARE, []), "function": (FUNCTION, first_page)}

@@ -519,9 +519,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.repetitions is not None:
         mode = Mode(**{**mode.__dict__, "repetitions": args.repetitions})
 
-    os.environ.update(harness.local_environment(None, table_name=TABLE))
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "DYNAMODB_ENDPOINT_URL"):
-        os.environ.pop(name, None)
+    harness.use_emulation(None, table_name=TABLE)
 
     began = time.perf_counter()
     result = run_requests(mode, accelerate=not args.plain_moto)

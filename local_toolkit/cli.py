@@ -1,11 +1,17 @@
-"""``charging-sessions``: run, invoke and feed the API on this machine; maintain counters in AWS."""
+"""``charging-sessions``: run, invoke and feed the API on this machine; maintain counters in AWS.
+
+Every command finds DynamoDB the way the AWS SDKs do (``AWS_ENDPOINT_URL_DYNAMODB``, ``AWS_DEFAULT_REGION``,
+``AWS_PROFILE``, the credential chain), except ``serve`` and ``invoke`` without ``--table``, which run on an
+embedded emulation and can reach nothing else."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,17 +33,30 @@ def _demo_sessions() -> Iterator[dict[str, Any]]:
     return generate_sessions()
 
 
+def _sessions_to_load(args: argparse.Namespace) -> Iterable[dict[str, Any]]:
+    return _read_sessions(args.data) if args.data else ([] if args.no_demo else _demo_sessions())
+
+
 def serve(args: argparse.Namespace) -> int:
-    emulation, endpoint = harness.start_emulation()
-    harness.apply_environment(harness.local_environment(endpoint))
-    sessions: Any = _read_sessions(args.data) if args.data else ([] if args.no_demo else _demo_sessions())
-    loaded = harness.prepare_table(sessions, endpoint_url=endpoint)
+    if not server.is_loopback(args.host) and not args.allow_remote:
+        raise SystemExit(
+            f"refusing to listen on {args.host!r}: the local server accepts unsigned tokens for any namespace, "
+            "so anyone who reaches it reads every tenant. Use a loopback address, or pass --allow-remote."
+        )
+    emulation = None
+    if args.table:
+        where = f"table {args.table} at {harness.use_existing_table(args.table)} (used as it is)"
+    else:
+        emulation, endpoint = harness.start_emulation()
+        harness.use_emulation(endpoint)
+        loaded = harness.prepare_table(_sessions_to_load(args))
+        where = f"DynamoDB emulation (moto) at {endpoint}, table {harness.LOCAL_TABLE}: {loaded} sessions loaded"
     function = harness.load_handler()
     http_server = server.make_server(function, args.host, args.port)
-    base = f"http://{args.host}:{http_server.server_port}"
+    base = server.base_url(args.host, http_server.server_port)
     token = gateway.make_token(args.namespace)
     print(f"!!! {gateway.WARNING} !!!", file=sys.stderr)
-    print(f"DynamoDB emulation (moto) at {endpoint}, table {harness.LOCAL_TABLE}: {loaded} sessions loaded")
+    print(where)
     print(f"API:     {base}{LIST_SESSIONS_PATH}")
     print(f"OpenAPI: {base}/openapi.json   Swagger UI: {base}/docs")
     print("Try:")
@@ -49,23 +68,29 @@ def serve(args: argparse.Namespace) -> int:
         pass
     finally:
         http_server.server_close()
-        emulation.stop()
+        if emulation is not None:
+            emulation.stop()
     return 0
 
 
 def invoke(args: argparse.Namespace) -> int:
-    """Like ``sam local invoke -e EVENT``, without Docker: the handler runs on the embedded emulation."""
-    from moto import mock_aws
+    """Like ``sam local invoke -e EVENT``, without Docker: only the function's response on stdout (one line of
+    JSON), everything else (the function's logs and metrics, loading) on stderr."""
+    event = json.loads(sys.stdin.read() if args.event == "-" else Path(args.event).read_text(encoding="utf-8"))
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(contextlib.redirect_stdout(sys.stderr))
+        if args.table:
+            harness.use_existing_table(args.table)
+        else:
+            from moto import mock_aws
 
-    event = json.loads(Path(args.event).read_text(encoding="utf-8"))
-    with mock_aws():
-        harness.apply_environment(harness.local_environment(None))
-        sessions: Any = _read_sessions(args.data) if args.data else ([] if args.no_demo else _demo_sessions())
-        harness.prepare_table(sessions, endpoint_url=None)
+            stack.enter_context(mock_aws())
+            harness.use_emulation(None)
+            harness.prepare_table(_sessions_to_load(args))
         function = harness.load_handler()
         context = gateway.LambdaContext(remaining_millis=gateway.LOCAL_REMAINING_MILLIS)
         response = function.lambda_handler(event, context)
-    print(json.dumps(response, indent=2))
+    print(json.dumps(response), flush=True)
     return 0 if int(response.get("statusCode", 500)) < 500 else 1
 
 
@@ -83,29 +108,33 @@ def demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _repository() -> Any:
-    from charging_sessions.aws_clients import dynamodb_client
-    from charging_sessions.settings import get_settings
+def _writer(args: argparse.Namespace) -> Any:
+    """A writer for ``--table`` (default ``TABLE_NAME``), wherever the SDK's settings find it."""
     from charging_sessions.writer import SessionWriter
 
-    settings = get_settings()
-    return SessionWriter(dynamodb_client(settings), settings.table_name)
+    table = args.table or os.environ.get("TABLE_NAME")
+    if not table:
+        raise SystemExit("which table? pass --table NAME or set TABLE_NAME")
+    return SessionWriter(harness.loading_client(table), table)
 
 
 def import_sessions(args: argparse.Namespace) -> int:
-    """Write sessions from a file to TABLE_NAME (at DYNAMODB_ENDPOINT_URL, or AWS), keeping counters exact."""
-    repository = _repository()
+    """Put sessions from a file into the table, one transaction each, keeping counters exact."""
+    writer = _writer(args)
+    sessions = _read_sessions(args.file)
+    report = harness.report_progress(f"importing {len(sessions):,}")
     outcomes: dict[str, int] = {}
-    for session in _read_sessions(args.file):
-        outcome = repository.put(session)
+    for done, session in enumerate(sessions, start=1):
+        outcome = writer.put(session)
         outcomes[outcome.value] = outcomes.get(outcome.value, 0) + 1
+        report(done)
     print(json.dumps(outcomes))
     return 0
 
 
 def recount(args: argparse.Namespace) -> int:
     """Rebuild the exact counters of one or more namespaces from their sessions."""
-    repository = _repository()
+    repository = _writer(args)
     for namespace in args.namespace:
         report = repository.recount(namespace)
         summary = {"namespace": namespace, "total": report.total, "counters": len(report.counts)}
@@ -125,15 +154,29 @@ def openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the function's table comes from: the embedded emulation (demo data, ``--data`` or empty), or
+    ``--table``, an existing table used as it is."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--data", metavar="FILE", help="JSON array of sessions to load instead of the demo data")
+    source.add_argument("--no-demo", action="store_true", help="start the emulation with an empty table")
+    source.add_argument(
+        "--table",
+        metavar="NAME",
+        help="use this existing table instead of the emulation (AWS, or AWS_ENDPOINT_URL_DYNAMODB: DynamoDB Local, "
+        "LocalStack); nothing is created or loaded",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="charging-sessions", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    p = commands.add_parser("serve", help="run the API locally on an embedded DynamoDB emulation")
-    p.add_argument("--host", default="127.0.0.1")
+    p = commands.add_parser("serve", help="run the API locally (embedded DynamoDB emulation, or --table)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback unless --allow-remote)")
     p.add_argument("--port", type=int, default=3000)
-    p.add_argument("--data", metavar="FILE", help="JSON array of sessions to load instead of the demo data")
-    p.add_argument("--no-demo", action="store_true", help="start with an empty table")
+    p.add_argument("--allow-remote", action="store_true", help="listen on a non-loopback address anyway")
+    _table_arguments(p)
     p.add_argument("--namespace", default="tenant-alpha", help="namespace of the token in the printed curl line")
     p.set_defaults(run=serve)
 
@@ -143,9 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=token)
 
     p = commands.add_parser("invoke", help="run the handler on an API Gateway event file, as sam local invoke would")
-    p.add_argument("event", metavar="EVENT_FILE")
-    p.add_argument("--data", metavar="FILE", help="JSON array of sessions to load instead of the demo data")
-    p.add_argument("--no-demo", action="store_true", help="start with an empty table")
+    p.add_argument("event", metavar="EVENT_FILE", help="the API Gateway event (JSON); - reads it from stdin")
+    _table_arguments(p)
     p.set_defaults(run=invoke)
 
     p = commands.add_parser("demo-data", help="print the reproducible demo sessions as JSON")
@@ -154,16 +196,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--indent", type=int, default=None)
     p.set_defaults(run=demo_data)
 
-    p = commands.add_parser("import", help="put sessions from a JSON file into TABLE_NAME, keeping counters exact")
+    p = commands.add_parser("import", help="put sessions from a JSON file into a table, keeping counters exact")
     p.add_argument("file")
+    p.add_argument("--table", help="the table (default: TABLE_NAME); found with the SDK's settings")
     p.set_defaults(run=import_sessions)
 
     p = commands.add_parser("openapi", help="print the OpenAPI document generated from the code")
     p.add_argument("--output", metavar="FILE", help="write it to FILE (docs/openapi.json is the committed copy)")
     p.set_defaults(run=openapi)
 
-    p = commands.add_parser("recount", help="rebuild the exact counters of namespaces in TABLE_NAME")
+    p = commands.add_parser("recount", help="rebuild the exact counters of namespaces in a table")
     p.add_argument("namespace", nargs="+")
+    p.add_argument("--table", help="the table (default: TABLE_NAME); found with the SDK's settings")
     p.set_defaults(run=recount)
     return parser
 

@@ -91,5 +91,5 @@ def generate() -> str:
     The function reads its settings at import; when ``TABLE_NAME`` is unset a harmless local environment is set
     first (nothing is called: generating the document reads no table)."""
     if not os.environ.get("TABLE_NAME"):
-        harness.apply_environment(harness.local_environment(None))
+        harness.use_emulation(None)
     return render(harness.load_handler())

@@ -3,7 +3,6 @@ Helpers that test modules import (events, calls, the reference answer, logs) are
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -14,15 +13,7 @@ import pytest
 from local_toolkit import harness
 
 # Set before anything imports boto3 clients or the function module (it reads its settings at import).
-os.environ.update(harness.local_environment(None, table_name="sessions-test"))
-for _name in (
-    "AWS_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "DYNAMODB_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_DYNAMODB",
-):
-    os.environ.pop(_name, None)
+harness.use_emulation(None, table_name="sessions-test")
 
 from moto import mock_aws  # noqa: E402
 

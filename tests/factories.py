@@ -7,6 +7,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from charging_sessions.writer import MAX_ALT_TEXTS, MAX_NOTE_BYTES, MAX_TARIFF_ELEMENTS, stored_document
+
 _counter = itertools.count(1)
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -62,4 +64,29 @@ def make_session(
     if status == "Stopped":
         session.update(stoppedAtTimestamp=created, stoppedAtEnergy=1013.0, stoppedReason="EVDisconnected")
     session.update(overrides)
+    return session
+
+
+def rich_session(
+    minute: int, *, elements: int = MAX_TARIFF_ELEMENTS, alt_texts: int = MAX_ALT_TEXTS, **overrides: Any
+) -> dict[str, Any]:
+    """A session with a rich tariff (``elements`` tariff elements, ``alt_texts`` translated texts), a full note and
+    the longest ids, of characters that grow most when escaped (€: 3 bytes, sent as \\u20ac). With the defaults it
+    is the largest session the write limits allow (about 80 KB as JSON)."""
+    element = {
+        "id": "e" * 21,
+        "name": "€" * 64,
+        "backgroundColor": "#" * 12,
+        "priceComponents": {"Flat": "1." + "9" * 60, "PerMinute": "0.5", "PerKilowattHour": "0.42"},
+        "restrictions": {"daysOfWeek": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]},
+    }
+    tariff = {
+        "elements": [element] * elements,
+        "altTexts": [{"language": "de", "text": "€" * 512}] * alt_texts,
+        "timeZone": "Europe/Berlin",
+    }
+    note = '"' * (MAX_NOTE_BYTES // 2) + "€" * (MAX_NOTE_BYTES // 6)
+    fields = {"note": note, "tariff": tariff, "applicationId": "a" * 256, "locationId": "€" * 85, **overrides}
+    session = make_session(minute=minute, **fields)
+    stored_document(session)  # within every write limit
     return session

@@ -6,17 +6,20 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import pytest
 
 
 @contextmanager
-def local_server(*extra_args: str) -> Iterator[str]:
-    """Starts the local server on a free port; yields the list route's URL; stops the server on exit."""
+def local_server(*extra_args: str, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Starts the local server on a free port (``env``: its whole environment, default this process's); yields
+    the list route's URL; stops the server on exit."""
     command = [sys.executable, "-m", "local_toolkit.cli", "serve", "--port", "0", *extra_args]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
+    process = subprocess.Popen(  # noqa: S603
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     try:
         assert process.stdout is not None
         for line in process.stdout:

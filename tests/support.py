@@ -1,11 +1,13 @@
 """Helpers many test modules share: API Gateway events for the list route, calling the function, the
-reference answer, and the function's captured logs."""
+reference answer, the function's captured logs, and the ``charging-sessions`` command in its own process."""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import ModuleType
@@ -15,7 +17,31 @@ from charging_sessions.routes import LIST_SESSIONS_PATH
 from local_toolkit.gateway import LambdaContext, http_api_event
 from local_toolkit.reference_model import page_ids as reference
 
-__all__ = ["LIST_SESSIONS_PATH", "call", "captured_logs", "event", "oversized_writes", "reference", "respond"]
+__all__ = [
+    "LIST_SESSIONS_PATH",
+    "call",
+    "captured_logs",
+    "event",
+    "oversized_writes",
+    "reference",
+    "respond",
+    "run_cli",
+]
+
+
+def run_cli(
+    *arguments: str, stdin: str | None = None, env: Mapping[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``charging-sessions ARGUMENTS`` in its own process (``env``: its whole environment, default this one's)."""
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "local_toolkit.cli", *arguments],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def event(

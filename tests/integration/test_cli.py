@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +12,7 @@ from charging_sessions.reader import SessionFilter, SessionReader
 from local_toolkit import cli, gateway
 from tests.conftest import ROOT
 from tests.factories import make_session
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "local_toolkit.cli", *args], capture_output=True, text=True, timeout=120, check=False
-    )
+from tests.support import run_cli
 
 
 def test_token_carries_the_namespace_claim(capsys: pytest.CaptureFixture[str]) -> None:
@@ -41,8 +34,8 @@ def test_demo_data_is_reproducible(capsys: pytest.CaptureFixture[str]) -> None:
     ("event", "status"), [("filter-user.json", 200), ("bad-take.json", 400), ("missing-claim.json", 401)]
 )
 def test_invoke_runs_an_event_file_without_docker(event: str, status: int) -> None:
-    result = run("invoke", str(ROOT / "events" / event))
-    response = json.loads(result.stdout[result.stdout.index('{\n  "statusCode"') :])
+    result = run_cli("invoke", str(ROOT / "events" / event))
+    response = json.loads(result.stdout)  # the response alone, as sam local invoke prints it
     assert response["statusCode"] == status
     assert result.returncode == 0
     body = json.loads(response["body"])

@@ -16,7 +16,7 @@ from charging_sessions.time_range import canonical_instant
 from charging_sessions.writer import SessionWriter
 from local_toolkit.demo_data import generate_session_list
 from tests.conftest import ROOT
-from tests.support import call, reference, respond
+from tests.support import call, reference, respond, run_cli
 from tests.support import event as list_event
 
 EVENTS = ROOT / "events"
@@ -78,3 +78,15 @@ def test_event(function: ModuleType, writer: SessionWriter, name: str, expected:
     assert count > 0
     for session in body["chargingSessions"]:
         ChargingSession.model_validate(session)
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(documented().items()))
+def test_invoke_prints_the_response_alone_on_stdout(name: str, expected: int) -> None:
+    """``charging-sessions invoke EVENT | jq .statusCode`` works as with ``sam local invoke``: stdout is the
+    response and nothing else (one JSON document), the function's logs and metrics go to stderr."""
+    completed = run_cli("invoke", str(EVENTS / name))
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    response = json.loads(completed.stdout)
+    assert response["statusCode"] == expected
+    assert completed.stdout.count("\n") == 1
+    assert '"Listed sessions"' in completed.stderr or expected != 200

@@ -10,30 +10,10 @@ from typing import Any
 import pytest
 
 from charging_sessions.answers import MAX_LAMBDA_RESPONSE_BYTES
-from charging_sessions.writer import MAX_ALT_TEXTS, MAX_NOTE_BYTES, MAX_TARIFF_ELEMENTS, SessionWriter, stored_document
+from charging_sessions.writer import SessionWriter
 from local_toolkit.gateway import LambdaContext
-from tests.factories import make_session
+from tests.factories import make_session, rich_session
 from tests.support import event, oversized_writes, reference
-
-
-def largest_session(minute: int) -> dict[str, Any]:
-    """A session at the write limits, of characters that grow most when escaped (€: 3 bytes, sent as \\u20ac)."""
-    element = {
-        "id": "e" * 21,
-        "name": "€" * 64,
-        "backgroundColor": "#" * 12,
-        "priceComponents": {"Flat": "1." + "9" * 60, "PerMinute": "0.5", "PerKilowattHour": "0.42"},
-        "restrictions": {"daysOfWeek": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]},
-    }
-    tariff = {
-        "elements": [element] * MAX_TARIFF_ELEMENTS,
-        "altTexts": [{"language": "de", "text": "€" * 512}] * MAX_ALT_TEXTS,
-        "timeZone": "Europe/Berlin",
-    }
-    note = '"' * (MAX_NOTE_BYTES // 2) + "€" * (MAX_NOTE_BYTES // 6)
-    session = make_session(minute=minute, note=note, tariff=tariff, applicationId="a" * 256, locationId="€" * 85)
-    stored_document(session)  # within every write limit
-    return session
 
 
 def answer_of(function: ModuleType, query: str) -> tuple[int, dict[str, Any]]:
@@ -55,7 +35,7 @@ def walk(function: ModuleType, take: int) -> list[str]:
 
 
 def test_take_1000_of_the_largest_allowed_sessions_fits_and_walks(function: ModuleType, writer: SessionWriter) -> None:
-    sessions = [largest_session(i) for i in range(110)]
+    sessions = [rich_session(i) for i in range(110)]
     writer.load(sessions)
     status, body = answer_of(function, "take=1000")
     assert status == 200

@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 
 def dynamodb_client(settings: Settings) -> DynamoDBClient:
     """A DynamoDB client whose worst case (attempts x (connect + read) + backoff) stays inside the
-    function's timeout: the SDK's standard retry mode retries throttling and 5xx errors with jitter."""
+    function's timeout: the SDK's standard retry mode retries throttling and 5xx errors with jitter.
+
+    The endpoint, region and credentials are the SDK's own settings (``AWS_ENDPOINT_URL_DYNAMODB`` points it at
+    DynamoDB Local, LocalStack or the local emulation)."""
     config = Config(
         connect_timeout=settings.dynamodb_connect_timeout,
         read_timeout=settings.dynamodb_read_timeout,
@@ -24,6 +27,6 @@ def dynamodb_client(settings: Settings) -> DynamoDBClient:
         retries={"mode": "standard", "total_max_attempts": settings.dynamodb_max_attempts},
         tcp_keepalive=True,
     )
-    client = boto3.client("dynamodb", endpoint_url=settings.dynamodb_endpoint_url, config=config)
+    client = boto3.client("dynamodb", config=config)
     REQUEST_DEADLINE.install(client, attempt_seconds=settings.dynamodb_connect_timeout + settings.dynamodb_read_timeout)
     return client

@@ -21,7 +21,6 @@ class Settings(BaseModel):
     namespace_claim: str = Field(default="namespaceId", alias="NAMESPACE_CLAIM", min_length=1)
     default_take: int = Field(default=DEFAULT_TAKE, alias="DEFAULT_TAKE", ge=0)
     max_take: int = Field(default=1000, alias="MAX_TAKE", ge=1, le=10_000)
-    dynamodb_endpoint_url: str | None = Field(default=None, alias="DYNAMODB_ENDPOINT_URL")
     dynamodb_connect_timeout: float = Field(default=0.5, alias="DYNAMODB_CONNECT_TIMEOUT", gt=0, le=10)
     dynamodb_read_timeout: float = Field(default=1.0, alias="DYNAMODB_READ_TIMEOUT", gt=0, le=30)
     dynamodb_max_attempts: int = Field(default=3, alias="DYNAMODB_MAX_ATTEMPTS", ge=1, le=10)
