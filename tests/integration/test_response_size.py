@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from charging_sessions.answers import MAX_LAMBDA_RESPONSE_BYTES
-from charging_sessions.writer import SessionWriter
+from charging_sessions.answers import DEFAULT_BUDGET_BYTES, MAX_LAMBDA_RESPONSE_BYTES
+from charging_sessions.reader import FULL_PAGES_PER_ANSWER
+from charging_sessions.writer import SessionWriter, stored_document
 from local_toolkit.gateway import LambdaContext
 from tests.factories import make_session, rich_session
 from tests.support import event, oversized_writes, reference
@@ -53,3 +54,39 @@ def test_sessions_near_dynamodbs_item_limit_stored_before_the_limits_still_fit(
     with oversized_writes():
         writer.load(sessions)
     assert walk(function, take) == reference(sessions, "tenant-alpha", take=1000)[0]
+
+
+def test_a_page_of_large_sessions_reads_only_what_one_answer_can_carry(
+    function: ModuleType, writer: SessionWriter
+) -> None:
+    """take=1000 of sessions at the write limits: the read stops after the few DynamoDB pages (1 MB each) that one
+    answer can carry, instead of reading every session to answer the first ~70 (memory, read units, time); the
+    page says where to continue, and a walk still reaches every session exactly once (about 21 such sessions fill
+    1 MB: 150 take more than the read's bound)."""
+    sessions = [rich_session(i) for i in range(150)]
+    writer.load(sessions)
+    page = function.reader.list_sessions("tenant-alpha", take=1000)
+    assert page.read_cut
+    assert page.more
+    assert page.stats.calls <= 1 + FULL_PAGES_PER_ANSWER  # the counter, then at most that many 1 MB pages
+    assert len(page.sessions) < 150
+    stored = sum(len(json.dumps(stored_document(session))) for session in sessions[: len(page.sessions)])
+    assert stored > DEFAULT_BUDGET_BYTES  # what was read is still more than one answer can carry
+    ids, first = walk_by_cursor(function, 1000)
+    assert first["nextSkip"] == len(first["chargingSessions"]) <= len(page.sessions)
+    assert ids == reference(sessions, "tenant-alpha", take=1000)[0]
+
+
+def walk_by_cursor(function: ModuleType, take: int) -> tuple[list[str], dict[str, Any]]:
+    """The ids of a walk by ``nextCursor``, and the first page's body."""
+    ids: list[str] = []
+    pages: list[dict[str, Any]] = []
+    query = f"take={take}"
+    while True:
+        status, body = answer_of(function, query)
+        assert status == 200, body
+        pages.append(body)
+        ids += [s["id"] for s in body["chargingSessions"]]
+        if "nextCursor" not in body:
+            return ids, pages[0]
+        query = f"take={take}&cursor={body['nextCursor']}"

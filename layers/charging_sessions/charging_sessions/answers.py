@@ -30,7 +30,7 @@ class Answer:
     next_skip: int | None
     next_cursor: str | None
     cut: bool
-    """Whether the budget ended the page before ``take``."""
+    """Whether the budget ended the page before ``take`` (here, or already in the read: ``SessionPage.read_cut``)."""
 
 
 def encoded_size(text: str) -> int:
@@ -75,4 +75,4 @@ def list_answer(
         body += f',"nextSkip":{next_skip}'
     if next_cursor is not None:
         body += f',"nextCursor":{json.dumps(next_cursor)}'
-    return Answer(body + "}", len(pieces), next_skip, next_cursor, cut_at is not None)
+    return Answer(body + "}", len(pieces), next_skip, next_cursor, cut_at is not None or page.read_cut)

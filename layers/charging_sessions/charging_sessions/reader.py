@@ -29,6 +29,14 @@ DriftHook = Callable[[str, int, int], None]
 """Called with the view, the counter's value and the count the read proved, when they disagree."""
 
 
+FULL_PAGES_PER_ANSWER = 6
+"""DynamoDB ends a Query call at 1 MB of items. Six calls ended that way have read more than one answer can carry
+(``answers.DEFAULT_BUDGET_BYTES``, 5.5 MB as the runtime encodes it: a session's encoded JSON is at least its
+stored size, less the keys and attributes the answer does not carry), so a page read stops there and continues from
+there: take=1000 of sessions at the write
+limit (64 KB) reads about 6 MB for the ~85 it can answer, not 64 MB (memory, read units, time)."""
+
+
 @dataclass
 class ReadStats:
     """What one listing cost: DynamoDB calls, read capacity DynamoDB reported, time spent waiting on it."""
@@ -72,6 +80,8 @@ class SessionPage:
     entry ``i`` resumes after ``entry_positions[i]``."""
     resume: Resume | None = None
     """Where the next page starts, after the whole page; ``None`` when nothing follows (default order)."""
+    read_cut: bool = False
+    """The read stopped short of ``take``: it already held more than one answer can carry."""
 
 
 class Sort(StrEnum):
@@ -290,8 +300,9 @@ class SessionReader:
         elif skip:
             start, passed, more = self._skip(plan, skip, stats)
         documents: list[dict[str, Any]] = []
+        read_cut = False
         if more:
-            documents, more = self._read_items(plan, start, take, stats)
+            documents, more, read_cut = self._read_items(plan, start, take, stats)
         count = counted
         if count_plan is None and not feed and after is None:
             # The page covers exactly the sessions the counter counts: what the read saw proves a bound.
@@ -320,6 +331,7 @@ class SessionReader:
             positions,
             entry_positions,
             resume,
+            read_cut,
         )
 
     def _call(self, stats: ReadStats, operation: Callable[..., Any], **request: Any) -> Any:
@@ -381,23 +393,33 @@ class SessionReader:
 
     def _read_items(
         self, plan: _Plan, start: Item | None, take: int, stats: ReadStats
-    ) -> tuple[list[dict[str, Any]], bool]:
-        """Up to ``take`` items the plan selects after ``start``, in its order, and whether more follow: the read
+    ) -> tuple[list[dict[str, Any]], bool, bool]:
+        """Up to ``take`` items the plan selects after ``start``, in its order, whether more follow, and whether
+        the read stopped short (below); the read
         asks for one item more than the page, so that the answer is exact (a page that ends with the view has
-        no continuation)."""
+        no continuation).
+
+        The read also ends once it holds more than one answer can carry (:data:`FULL_PAGES_PER_ANSWER`): the
+        page is then shorter than ``take`` and continues where the read stopped."""
         request = plan.request(self._table)
         if start is not None:
             request["ExclusiveStartKey"] = start
         documents: list[dict[str, Any]] = []
+        full_pages = 0
         while len(documents) <= take:
-            response = self._call(stats, self._client.query, **request, Limit=take + 1 - len(documents))
+            limit = take + 1 - len(documents)
+            response = self._call(stats, self._client.query, **request, Limit=limit)
             documents.extend(from_item(item) for item in response["Items"])
             if "LastEvaluatedKey" not in response:
                 break
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            if int(response.get("ScannedCount", limit)) < limit:  # DynamoDB ended the call at 1 MB, not at Limit
+                full_pages += 1
+                if full_pages >= FULL_PAGES_PER_ANSWER and documents:
+                    return documents, True, True
         if len(documents) > take:
-            return documents[:take], True
-        return documents, False
+            return documents[:take], True, False
+        return documents, False, False
 
     def _validate(
         self, documents: list[dict[str, Any]], namespace: str
