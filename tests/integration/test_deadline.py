@@ -102,11 +102,11 @@ def test_the_deadline_refuses_an_attempt_or_a_retry_that_cannot_fit() -> None:
     deadline.attempt_seconds = 1.5
     deadline.check()  # unset: no limit
     with deadline.running(3.0):
-        deadline._before_send()
-        deadline._before_retry(attempts=1, caught_exception=RuntimeError("throttled"))  # 1 s + 1.5 s fits in 3 s
+        deadline.check()
+        deadline.check_retry(attempts=1)  # 1 s backoff + 1.5 s fits in 3 s
         with pytest.raises(DeadlineExceeded):
-            deadline._before_retry(attempts=2, caught_exception=RuntimeError("throttled"))  # 2 s + 1.5 s does not
+            deadline.check_retry(attempts=2)  # 2 s + 1.5 s does not
         clock.sleep(3.0)
         with pytest.raises(DeadlineExceeded):
-            deadline._before_send()
-    deadline._before_send()  # the block ended: no limit again
+            deadline.check()
+    deadline.check()  # the block ended: no limit again

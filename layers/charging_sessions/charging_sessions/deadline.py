@@ -56,16 +56,19 @@ class Deadline:
         events.register_first("before-send.dynamodb", self._before_send)
         events.register_first("needs-retry.dynamodb", self._before_retry)
 
+    def check_retry(self, attempts: int) -> None:
+        """Refuse a retry after ``attempts`` failed attempts unless its worst backoff plus one more attempt fits."""
+        worst_backoff = min(2.0 ** (attempts - 1), 20.0)  # the SDK's standard mode, at its largest
+        self.check(worst_backoff + self.attempt_seconds)
+
     def _before_send(self, **_: Any) -> None:
         self.check()
 
     def _before_retry(
         self, attempts: int = 1, caught_exception: Exception | None = None, response: Any = None, **_: Any
     ) -> None:
-        failed = caught_exception is not None or (response is not None and response[0].status_code >= 400)
-        if failed:
-            worst_backoff = min(2.0 ** (attempts - 1), 20.0)  # the SDK's standard mode, at its largest
-            self.check(worst_backoff + self.attempt_seconds)
+        if caught_exception is not None or (response is not None and response[0].status_code >= 400):
+            self.check_retry(attempts)
 
 
 REQUEST_DEADLINE = Deadline()
