@@ -154,6 +154,9 @@ def openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+WRITER_TABLE_HELP = "the table (default: TABLE_NAME); found with the SDK's settings"
+
+
 def _table_arguments(parser: argparse.ArgumentParser) -> None:
     """Where the function's table comes from: the embedded emulation (demo data, ``--data`` or empty), or
     ``--table``, an existing table used as it is."""
@@ -198,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("import", help="put sessions from a JSON file into a table, keeping counters exact")
     p.add_argument("file")
-    p.add_argument("--table", help="the table (default: TABLE_NAME); found with the SDK's settings")
+    p.add_argument("--table", help=WRITER_TABLE_HELP)
     p.set_defaults(run=import_sessions)
 
     p = commands.add_parser("openapi", help="print the OpenAPI document generated from the code")
@@ -207,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("recount", help="rebuild the exact counters of namespaces in a table")
     p.add_argument("namespace", nargs="+")
-    p.add_argument("--table", help="the table (default: TABLE_NAME); found with the SDK's settings")
+    p.add_argument("--table", help=WRITER_TABLE_HELP)
     p.set_defaults(run=recount)
     return parser
 
