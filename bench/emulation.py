@@ -27,7 +27,7 @@ namespace would take tens of minutes, so a full benchmark run would take hours.
 
 Any write through moto's backend (put, update, delete, transactions, batches) empties the cache.
 ``check_equivalence`` replays requests with and without the patches and compares the parsed answers, and
-``check_rollback`` cancels transactions with and without them and compares the table: the benchmark runs both on
+``check_rollback`` cancels transactions with and without them and compares what they touched: the benchmark runs both on
 a sample of the requests it makes, so a moto upgrade that breaks a patch fails loudly instead of skewing figures.
 """
 
@@ -415,26 +415,35 @@ def check_equivalence(call: Any, requests: Sequence[tuple[str, dict[str, Any]]])
     return len(requests)
 
 
-def _scan(call: Any, table: str) -> list[dict[str, Any]]:
-    """Every item of a (small) table, in a stable order."""
-    items: list[dict[str, Any]] = []
-    request: dict[str, Any] = {"TableName": table}
+def _snapshot(call: Any, table: str, transactions: Sequence[list[dict[str, Any]]]) -> tuple[Any, ...]:
+    """What the transactions could change: the table's item count and every item they touch (read consistently)."""
+    key_names = [key["AttributeName"] for key in call("DescribeTable", {"TableName": table})["Table"]["KeySchema"]]
+    keys = []
+    for transaction in transactions:
+        for entry in transaction:
+            ((operation, request),) = entry.items()
+            key = request["Item"] if operation == "Put" else request["Key"]
+            keys.append({name: key[name] for name in key_names})
+    count, request = 0, {"TableName": table, "Select": "COUNT"}
     while True:
-        response = call("Scan", request)
-        items += response["Items"]
-        if "LastEvaluatedKey" not in response:
-            return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
-        request = {**request, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+        page = call("Scan", request)
+        count += page["Count"]
+        if "LastEvaluatedKey" not in page:
+            break
+        request = {**request, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+    items = [call("GetItem", {"TableName": table, "Key": key, "ConsistentRead": True}).get("Item") for key in keys]
+    return count, json.dumps(items, sort_keys=True)
 
 
 def check_rollback(call: Any, table: str, transactions: Sequence[list[dict[str, Any]]]) -> int:
     """Run transactions that must be cancelled (each writes, then fails a condition) through ``call`` (an unwrapped
-    ``_make_api_call``) with moto as released and with the patches; the table must be as it was after each (raise
-    ``AssertionError`` otherwise). Returns how many were checked. Must be called while the patches are *not*
-    active, on a small table (moto as released copies it for each item of a transaction)."""
+    ``_make_api_call``) with moto as released and with the patches; the items they touch and the table's item count
+    must be as they were after each (raise ``AssertionError`` otherwise). Returns how many were checked. Must be
+    called while the patches are *not* active, on a small table (moto as released copies it for each item of a
+    transaction)."""
     from botocore.exceptions import ClientError
 
-    before = _scan(call, table)
+    before = _snapshot(call, table, transactions)
     for patched in (False, True):
         with accelerated(patched):
             for transaction in transactions:
@@ -445,6 +454,6 @@ def check_rollback(call: Any, table: str, transactions: Sequence[list[dict[str, 
                         raise
                 else:
                     raise AssertionError("a transaction that must be cancelled was not")
-                if _scan(call, table) != before:
+                if _snapshot(call, table, transactions) != before:
                     raise AssertionError(f"a cancelled transaction changed the table (patched: {patched})")
     return len(transactions)

@@ -470,7 +470,8 @@ def verify_emulation(client: Any, sessions: int, deep_skip: int) -> int:
         ("Query", {**whole, "Select": "COUNT", "ExclusiveStartKey": middle}),
         ("Query", {**whole, "Limit": 60, "ExclusiveStartKey": middle}),
     ]
-    checked = check_equivalence(client._make_api_call, recorded)
+    unique = {json.dumps(request, sort_keys=True): request for request in recorded}  # pages repeat some reads
+    checked = check_equivalence(client._make_api_call, list(unique.values()))
     return checked + check_rollback(client._make_api_call, CHECK_TABLE, cancelled_transactions(client, namespace))
 
 
