@@ -11,9 +11,19 @@ all from the demo data generator. Every request is also answered by the naive ba
   the rest ("our time"), p50/p95 over repeated warm calls. Logs and metrics stay on, as in production,
   written to ``os.devnull``.
 
-moto is patched for speed while measuring (``bench/emulation.py``; checked against moto as released on
-every run); the emulation's heap is frozen out of the garbage collector (``gc.freeze``) after loading so
-that collections in the handler scan what a Lambda process would hold, not moto's tables.
+The requests: first pages with and without filters, a deep and the last offset page, the count alone, and
+first pages with their counts in time ranges (``createdFrom``/``createdTo`` over the middle 10% of the
+namespace's time span, one day, the same 10% with a userId, ``updatedFrom``/``updatedTo`` in the default order
+and in the update feed's) and the update feed's first page (``sort=updatedAt``). Then, through the same
+handler and meter (``bench/incremental.py``): a cursor walk over the largest namespace from its first page to
+its last, and a mirror's sync loop on the update feed (first full sync, writes with ``SessionWriter.put``, a
+poll inside the settle window, the resume).
+
+The reader runs on a simulated clock (``BenchClock``: an hour after the last update loaded), with the settle
+window the function is configured with; only the sync loop moves it. moto is patched for speed while measuring
+(``bench/emulation.py``; checked against moto as released on every run); the emulation's heap is frozen out of
+the garbage collector (``gc.freeze``) after loading so that collections in the handler scan what a Lambda
+process would hold, not moto's tables.
 
 Cold start and peak RSS come from fresh interpreters (``bench/cold_start.py``). Results: a table on
 stdout, ``bench/results/latest.json``, and which targets pass.
@@ -30,9 +40,9 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
@@ -46,8 +56,16 @@ NEIGHBOUR = "tenant-neighbour"
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 TAKE = 50
 TAKE_REQUESTS = ("first", "userId", "chargerId", "status", "userId+status", "userId+chargerId", "deep", "last")
-REQUESTS = (*TAKE_REQUESTS, "count")
+RANGE_REQUESTS = ("createdRange", "createdDay", "createdRange+userId", "updatedRange", "feed", "feed+updatedRange")
+"""Time ranges and the update feed, each a first page with its count (take=50)."""
+REQUESTS = (*TAKE_REQUESTS, "count", *RANGE_REQUESTS)
 SINGLE_FILTER_FIRST_PAGES = ("first", "userId", "chargerId", "status")
+KEY_RANGE_PAGES = ("createdRange", "createdRange+userId", "feed+updatedRange")
+"""Range first pages whose page and count are key conditions on the range (no filter passes over other sessions)."""
+RANGE_SHARE = 0.10
+"""The share of a namespace's time span the ``*Range`` requests cover (the middle of it, on whole hours)."""
+CLOCK_AFTER_DATA_SECONDS = 3600.0
+"""The benchmark's simulated present (``BenchClock``): this long after the last ``updatedAt`` loaded."""
 
 
 @dataclass(frozen=True)
@@ -64,23 +82,83 @@ class Mode:
     cold_repetitions: int
     check: tuple[int, int]
     """Sessions and skip of the emulation check (``verify_emulation``)."""
+    sync_size: int
+    """The namespace size the sync loop runs on (the smallest size measured when it is not one of ``sizes``)."""
+    sync_take: int
+    """The mirror's page size."""
+    sync_writes: int
+    """Writes of each kind between the first sync and the resume: sessions stopped, sessions corrected, new ones."""
 
 
-FULL = Mode("full", (1_000, 10_000, 100_000), 150_000, 5_000, 40, 5, 3, 20.0, 7, (1_000, 700))
-SMOKE = Mode("smoke", (200, 1_000), 1_500, 500, 3, 2, 1, 2.0, 2, (300, 200))
+FULL = Mode("full", (1_000, 10_000, 100_000), 150_000, 5_000, 40, 5, 3, 20.0, 7, (1_000, 700), 10_000, 1_000, 100)
+SMOKE = Mode("smoke", (200, 1_000), 1_500, 500, 3, 2, 1, 2.0, 2, (300, 200), 200, 50, 5)
 
 
 def namespace_of(size: int) -> str:
     return f"tenant-n{size}"
 
 
-def request_queries(namespace: str, size: int, deep_skip: int) -> dict[str, dict[str, str]]:
-    """The measured requests (API query parameters) for a namespace of ``size`` sessions."""
+@dataclass
+class Span:
+    """The first and last ``createdAt`` and ``updatedAt`` of a namespace's loaded sessions (canonical text, whose
+    order is time order)."""
+
+    created_first: str
+    created_last: str
+    updated_first: str
+    updated_last: str
+
+    def include(self, created: str, updated: str) -> None:
+        self.created_first, self.created_last = min(self.created_first, created), max(self.created_last, created)
+        self.updated_first, self.updated_last = min(self.updated_first, updated), max(self.updated_last, updated)
+
+
+def spans_of(sessions: Iterable[Mapping[str, Any]], spans: dict[str, Span]) -> Iterator[Mapping[str, Any]]:
+    """``sessions`` passed through, each namespace's span recorded into ``spans`` on the way."""
+    for session in sessions:
+        namespace, created, updated = session["namespaceId"], session["createdAt"], session["updatedAt"]
+        span = spans.get(namespace)
+        if span is None:
+            spans[namespace] = Span(created, created, updated, updated)
+        else:
+            span.include(created, updated)
+        yield session
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def middle_window(first: str, last: str, share: float) -> tuple[str, str]:
+    """``[from, to)`` covering about ``share`` of the time from ``first`` to ``last``, in its middle, on whole
+    hours (at least one hour)."""
+    begin, end = datetime.fromisoformat(first), datetime.fromisoformat(last)
+    hour = timedelta(hours=1)
+    middle = begin + (end - begin) / 2
+    start = (middle - (end - begin) * share / 2).replace(minute=0, second=0, microsecond=0)
+    stop = max((middle + (end - begin) * share / 2).replace(minute=0, second=0, microsecond=0), start + hour)
+    return rfc3339(start), rfc3339(stop)
+
+
+def middle_day(first: str, last: str) -> tuple[str, str]:
+    """The calendar day (UTC) in the middle of ``first`` to ``last``, as ``[from, to)``."""
+    begin, end = datetime.fromisoformat(first), datetime.fromisoformat(last)
+    day = (begin + (end - begin) / 2).replace(hour=0, minute=0, second=0, microsecond=0)
+    return rfc3339(day), rfc3339(day + timedelta(days=1))
+
+
+def request_queries(namespace: str, size: int, deep_skip: int, span: Span) -> dict[str, dict[str, str]]:
+    """The measured requests (API query parameters) for a namespace of ``size`` sessions loaded over ``span``."""
     from local_toolkit.demo_data import demo_charger_id, demo_user_id
 
     user, charger = demo_user_id(namespace, 1), demo_charger_id(namespace, 1)
     last = (max(size - 1, 0) // TAKE) * TAKE
     take = str(TAKE)
+    created_from, created_to = middle_window(span.created_first, span.created_last, RANGE_SHARE)
+    day_from, day_to = middle_day(span.created_first, span.created_last)
+    updated_from, updated_to = middle_window(span.updated_first, span.updated_last, RANGE_SHARE)
+    created = {"createdFrom": created_from, "createdTo": created_to}
+    updated = {"updatedFrom": updated_from, "updatedTo": updated_to}
     return {
         "first": {"take": take},
         "userId": {"userId": user, "take": take},
@@ -91,7 +169,69 @@ def request_queries(namespace: str, size: int, deep_skip: int) -> dict[str, dict
         "deep": {"skip": str(deep_skip), "take": take},
         "last": {"skip": str(last), "take": take},
         "count": {"take": "0"},
+        "createdRange": {**created, "take": take},
+        "createdDay": {"createdFrom": day_from, "createdTo": day_to, "take": take},
+        "createdRange+userId": {"userId": user, **created, "take": take},
+        "updatedRange": {**updated, "take": take},
+        "feed": {"sort": "updatedAt", "take": take},
+        "feed+updatedRange": {"sort": "updatedAt", **updated, "take": take},
     }
+
+
+def session_query(query: Mapping[str, str]) -> Any:
+    """The reader's ``SessionQuery`` for API query parameters (bounds in canonical form, as the function's
+    validation makes them)."""
+    from charging_sessions.reader import SessionFilter, SessionQuery, Sort
+    from charging_sessions.time_range import TimeRange, canonical_bound
+
+    def bound(name: str) -> str | None:
+        return canonical_bound(query[name]) if name in query else None
+
+    return SessionQuery(
+        SessionFilter(query.get("userId"), query.get("chargerId"), query.get("status")),
+        TimeRange(bound("createdFrom"), bound("createdTo")),
+        TimeRange(bound("updatedFrom"), bound("updatedTo")),
+        Sort(query.get("sort", Sort.NEWEST_FIRST.value)),
+    )
+
+
+@dataclass
+class BenchClock:
+    """The reader's clock in the benchmark (``SessionReader(clock=...)``, as tests/integration/test_update_feed.py
+    uses it): a simulated present, ``CLOCK_AFTER_DATA_SECONDS`` after the last ``updatedAt`` loaded, moved only by
+    the sync loop. The demo data spans a year from 2026-01-01 and may run past the machine's date, and the feed
+    serves only sessions updated ``FEED_SETTLE_SECONDS`` before now: on the machine's clock part of the data would
+    not be served yet, and the figures would depend on the day of the run."""
+
+    now: float
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    @classmethod
+    def after(cls, spans: Iterable[Span]) -> BenchClock:
+        latest = max(span.updated_last for span in spans)
+        return cls(datetime.fromisoformat(latest).timestamp() + CLOCK_AFTER_DATA_SECONDS)
+
+
+def reader_on_clock(function: ModuleType, table: str, clock: BenchClock) -> Any:
+    """The function's reader as ``app.py`` builds it (its client, hooks and settle window), on ``clock``."""
+    from charging_sessions.observability import report_counter_drift, report_foreign_item, report_invalid_item
+    from charging_sessions.reader import SessionReader
+
+    current = function.reader
+    return SessionReader(
+        current.client,
+        table,
+        on_invalid_item=report_invalid_item,
+        on_foreign_item=report_foreign_item,
+        on_counter_drift=report_counter_drift,
+        settle_seconds=current.settle_seconds,
+        clock=clock,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- measuring
@@ -185,23 +325,29 @@ class HandlerTimer:
     namespace: str
     query: Mapping[str, str]
 
-    def measure(self, meter: Any, mode: Mode) -> Measured:
+    def call(self, query: Mapping[str, str] | None = None) -> tuple[float, dict[str, Any]]:
+        """One handler call with ``query`` (default: the timer's): its wall time and the 200 answer's body."""
         from urllib.parse import urlencode
 
-        raw_query = urlencode(dict(self.query))
-        claims = {"namespaceId": self.namespace, "sub": "bench"}
+        given = dict(self.query if query is None else query)
+        event = gateway.http_api_event(
+            path=LIST_SESSIONS_PATH,
+            raw_query=urlencode(given),
+            headers={"host": "bench"},
+            claims={"namespaceId": self.namespace, "sub": "bench"},
+        )
+        context = gateway.LambdaContext()
+        began = time.perf_counter()
+        response = self.function.lambda_handler(event, context)
+        wall = time.perf_counter() - began
+        if response["statusCode"] != 200:
+            raise RuntimeError(f"{given} answered {response['statusCode']}: {response.get('body')}")
+        body: dict[str, Any] = json.loads(response["body"])
+        return wall, body
 
+    def measure(self, meter: Any, mode: Mode) -> Measured:
         def once() -> tuple[float, list[str], int]:
-            event = gateway.http_api_event(
-                path=LIST_SESSIONS_PATH, raw_query=raw_query, headers={"host": "bench"}, claims=claims
-            )
-            context = gateway.LambdaContext()
-            began = time.perf_counter()
-            response = self.function.lambda_handler(event, context)
-            wall = time.perf_counter() - began
-            if response["statusCode"] != 200:
-                raise RuntimeError(f"{self.query} answered {response['statusCode']}: {response.get('body')}")
-            body = json.loads(response["body"])
+            wall, body = self.call()
             return wall, [session["id"] for session in body["chargingSessions"]], int(body["count"])
 
         once()  # warm: the first call of a route builds Powertools' validation models
@@ -215,13 +361,21 @@ class HandlerTimer:
 
 
 def measure_baseline(
-    client: Any, table: str, namespace: str, query: Mapping[str, str], meter: Any, mode: Mode
+    client: Any,
+    table: str,
+    namespace: str,
+    query: Mapping[str, str],
+    meter: Any,
+    mode: Mode,
+    *,
+    settled_before: str,
 ) -> Measured:
+    """The baseline's side of a request; ``settled_before``: the settle boundary of the reader it is compared with."""
     from bench import baseline
 
     def action() -> tuple[float, list[str], int]:  # no state to warm: no warm-up run
         began = time.perf_counter()
-        page, count = baseline.list_sessions(client, table, namespace, query)
+        page, count = baseline.list_sessions(client, table, namespace, query, settled_before=settled_before)
         wall = time.perf_counter() - began
         return wall, [document["id"] for document in page], count
 
@@ -258,43 +412,57 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def load(client: Any, table: str, counts: Mapping[str, int]) -> float:
+def load(client: Any, table: str, counts: Mapping[str, int]) -> tuple[float, dict[str, Span]]:
+    """Load the demo data: seconds taken, and each namespace's span."""
     from charging_sessions.writer import SessionWriter
     from local_toolkit.demo_data import generate_sessions
 
+    spans: dict[str, Span] = {}
     began = time.perf_counter()
-    SessionWriter(client, table).load(generate_sessions(namespaces=list(counts), per_namespace=dict(counts)))
-    return time.perf_counter() - began
+    sessions = generate_sessions(namespaces=list(counts), per_namespace=dict(counts))
+    SessionWriter(client, table).load(spans_of(sessions, spans))
+    return time.perf_counter() - began, spans
 
 
 def verify_emulation(client: Any, sessions: int, deep_skip: int) -> int:
     """Replay reads like the function's and the baseline's on a small table (in the full run 1,000 sessions
     and a skip of 700: deep enough for moto's 1 MB pages) on moto with and without ``bench.emulation``'s
     patches: the answers must be identical. Reads that would return hundreds of whole items (slow in moto
-    as released) are checked in their ``Select=COUNT`` form, which pages the same way."""
+    as released) are checked in their ``Select=COUNT`` form, which pages the same way. Then cancelled
+    transactions like the writer's must leave the table as it was, with and without the patches."""
     from bench.capacity import Meter, _unfiltered
-    from bench.emulation import check_equivalence
-    from charging_sessions.reader import SessionFilter, SessionReader
+    from bench.emulation import check_equivalence, check_rollback
+    from charging_sessions.reader import SessionFilter, SessionReader, Sort
     from charging_sessions.settings import DEFAULT_TAKE
     from charging_sessions.storage_layout import namespace_sessions_query
     from local_toolkit.template_table import create_table
 
     create_table(client, CHECK_TABLE)
     namespace = namespace_of(sessions)
-    load(client, CHECK_TABLE, {namespace: sessions, NEIGHBOUR: 300})
+    _, spans = load(client, CHECK_TABLE, {namespace: sessions, NEIGHBOUR: 300})
     meter = Meter(client).install()
     try:
-        reader = SessionReader(client, CHECK_TABLE)
-        for query in request_queries(namespace, sessions, deep_skip).values():
-            filters = SessionFilter(query.get("userId"), query.get("chargerId"), query.get("status"))
-            reader.list_sessions(namespace, filters, skip=int(query.get("skip", 0)), take=int(query["take"]))
+        reader = SessionReader(client, CHECK_TABLE, clock=BenchClock.after(spans.values()))
+        for query in request_queries(namespace, sessions, deep_skip, spans[namespace]).values():
+            reader.list_sessions(
+                namespace, query=session_query(query), skip=int(query.get("skip", 0)), take=int(query["take"])
+            )
         user_and_charger = SessionFilter(user_id=demo_user(namespace), charger_id=demo_charger(namespace))
         reader.list_sessions(namespace, user_and_charger, take=DEFAULT_TAKE)
+        for sort in Sort:  # a page at a cursor, in each order
+            first = reader.list_sessions(namespace, query=session_query({"sort": sort.value}), take=DEFAULT_TAKE)
+            reader.list_sessions(
+                namespace, query=session_query({"sort": sort.value}), take=DEFAULT_TAKE, after=first.resume
+            )
         recorded = [(call.operation, call.params) for call in meter.take()]
     finally:
         meter.uninstall()
-    # The side channel's replays of COUNT reads (keys-only entries: small), and the baseline's read.
-    recorded += [(operation, _unfiltered(params)) for operation, params in recorded if params.get("Select") == "COUNT"]
+    # The side channel's replays of COUNT and filtered reads, and the baseline's read.
+    recorded += [
+        (operation, _unfiltered(params))
+        for operation, params in recorded
+        if params.get("Select") == "COUNT" or "FilterExpression" in params
+    ]
     whole = namespace_sessions_query(CHECK_TABLE, namespace)
     middle = client.query(**whole, Select="COUNT", Limit=deep_skip)["LastEvaluatedKey"]
     recorded += [
@@ -302,7 +470,45 @@ def verify_emulation(client: Any, sessions: int, deep_skip: int) -> int:
         ("Query", {**whole, "Select": "COUNT", "ExclusiveStartKey": middle}),
         ("Query", {**whole, "Limit": 60, "ExclusiveStartKey": middle}),
     ]
-    return check_equivalence(client._make_api_call, recorded)
+    unique = {json.dumps(request, sort_keys=True): request for request in recorded}  # pages repeat some reads
+    checked = check_equivalence(client._make_api_call, list(unique.values()))
+    return checked + check_rollback(client._make_api_call, CHECK_TABLE, cancelled_transactions(client, namespace))
+
+
+def cancelled_transactions(client: Any, namespace: str) -> list[list[dict[str, Any]]]:
+    """Transactions shaped like the writer's (a session updated, a new one put, one deleted, a counter added to)
+    that a failed condition cancels after they wrote."""
+    from charging_sessions import storage_layout as layout
+
+    items = client.query(**layout.namespace_sessions_query(CHECK_TABLE, namespace), Limit=3)["Items"]
+    keys = [{name: item[name] for name in (layout.PK, layout.SK)} for item in items]
+    counter = layout.counter_key(namespace, layout.NAMESPACE, None, None, None)
+    fails = {
+        "ConditionCheck": {
+            "TableName": CHECK_TABLE,
+            "Key": keys[2],
+            "ConditionExpression": f"attribute_not_exists({layout.PK})",
+        }
+    }
+    updated = {
+        "Update": {
+            "TableName": CHECK_TABLE,
+            "Key": keys[0],
+            "UpdateExpression": "SET note = :note",
+            "ExpressionAttributeValues": {":note": {"S": "rolled back"}},
+        }
+    }
+    added = {
+        "Update": {
+            "TableName": CHECK_TABLE,
+            "Key": counter,
+            "UpdateExpression": "ADD n :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        }
+    }
+    new = {"Put": {"TableName": CHECK_TABLE, "Item": {**items[1], layout.SK: {"S": "2099-01-01T00:00:00.000Z#new"}}}}
+    deleted = {"Delete": {"TableName": CHECK_TABLE, "Key": keys[1]}}
+    return [[updated, new, added, fails], [deleted, added, fails]]
 
 
 def demo_user(namespace: str) -> str:
@@ -317,9 +523,15 @@ def demo_charger(namespace: str) -> str:
     return demo_charger_id(namespace, 1)
 
 
+def sync_size(mode: Mode) -> int:
+    """The namespace size the sync loop runs on: ``mode.sync_size`` when measured, else the smallest size."""
+    return mode.sync_size if mode.sync_size in mode.sizes else min(mode.sizes)
+
+
 def run_requests(mode: Mode, accelerate: bool) -> dict[str, Any]:
     from moto import mock_aws
 
+    from bench import incremental
     from bench.capacity import Meter, floor_units, item_size
     from bench.emulation import accelerated
     from charging_sessions.aws_clients import dynamodb_client
@@ -340,9 +552,14 @@ def run_requests(mode: Mode, accelerate: bool) -> dict[str, Any]:
         progress(
             f"loading {sum(counts.values()):,} sessions ({', '.join(f'{n}: {c:,}' for n, c in counts.items())})..."
         )
-        meta["load_seconds"] = round(load(loader, table, counts), 1)
+        load_seconds, spans = load(loader, table, counts)
+        meta["load_seconds"] = round(load_seconds, 1)
         meta["loaded_sessions"] = sum(counts.values())
         progress(f"loaded in {meta['load_seconds']} s")
+        clock = BenchClock.after(spans.values())
+        setattr(function, "reader", reader_on_clock(function, table, clock))  # noqa: B010 - the handler's global
+        meta["clock"] = datetime.fromtimestamp(clock(), UTC).isoformat(timespec="seconds")
+        meta["spans"] = {namespace: span.__dict__ for namespace, span in spans.items()}
         gc.collect()
         gc.freeze()  # the emulation's heap is not the function's: keep it out of the collector's scans
 
@@ -351,10 +568,11 @@ def run_requests(mode: Mode, accelerate: bool) -> dict[str, Any]:
         with open(os.devnull, "w", encoding="utf-8") as sink, quiet_function(sink), accelerated(accelerate):
             for size in mode.sizes:
                 namespace = namespace_of(size)
-                for name, query in request_queries(namespace, size, mode.deep_skip).items():
+                for name, query in request_queries(namespace, size, mode.deep_skip, spans[namespace]).items():
                     began = time.perf_counter()
                     ours = HandlerTimer(function, namespace, query).measure(meter, mode)
-                    base = measure_baseline(client, table, namespace, query, meter, mode)
+                    settled_before = function.reader.settle_boundary()
+                    base = measure_baseline(client, table, namespace, query, meter, mode, settled_before=settled_before)
                     sizes = {
                         item["id"]["S"]: item_size(item)
                         for call in base.calls
@@ -375,15 +593,50 @@ def run_requests(mode: Mode, accelerate: bool) -> dict[str, Any]:
                     }
                     rows.append(row)
                     progress(
-                        f"  {size:>7,} {name:<14} ours {ours.cost.read_units:>9.1f} RCU "
+                        f"  {size:>7,} {name:<19} ours {ours.cost.read_units:>9.1f} RCU "
                         f"{ours.cost.calls:>4} calls, baseline {base.cost.read_units:>9.1f} RCU "
                         f"({time.perf_counter() - began:.1f} s)"
                     )
                     if not row["same_answer"]:
                         raise AssertionError(f"{size} {name}: the function and the baseline answered differently")
+
+            walk_size = max(mode.sizes)
+            progress(f"  cursor walk over {walk_size:,} sessions...")
+            walk = incremental.cursor_walk(function, meter, loader, table, namespace_of(walk_size))
+            walk["size"] = walk_size
+            walk["offset_at_same_depth"] = [
+                {
+                    "skip": int(row["query"]["skip"]),
+                    "offset_read_units": row["ours"]["read_units"],
+                    "cursor_read_units": walk["page_read_units"][int(row["query"]["skip"]) // TAKE],
+                }
+                for row in rows
+                if row["size"] == walk_size
+                and row["request"] in ("deep", "last")
+                and int(row["query"]["skip"]) // TAKE < walk["pages"]
+            ]
+            progress(f"  cursor walk: {walk['pages']:,} pages in {walk['seconds']} s")
+            if not (walk["in_reference_order"] and walk["every_session_once"]):
+                raise AssertionError("cursor walk: the pages did not hold every session once in the reference order")
+
+            synced = sync_size(mode)
+            progress(f"  sync loop on {synced:,} sessions...")
+            sync = incremental.sync_loop(
+                function,
+                meter,
+                loader,
+                table,
+                namespace_of(synced),
+                take=mode.sync_take,
+                writes=mode.sync_writes,
+                clock=clock,
+            )
+            sync["size"] = synced
+            baseline_read = next(row for row in rows if row["size"] == synced and row["request"] == "first")
+            sync["baseline_read_units"] = baseline_read["baseline"]["read_units"]
         meter.uninstall()
         gc.unfreeze()
-    return {"meta": meta, "results": rows}
+    return {"meta": meta, "results": rows, "cursor_walk": walk, "sync": sync}
 
 
 # ---------------------------------------------------------------------------------------------- reporting
@@ -431,6 +684,9 @@ def evaluate_targets(result: Mapping[str, Any]) -> list[dict[str, Any]]:
             "pass": own <= 2.0,
         }
     )
+    targets += range_targets(at_largest, largest)
+    targets += walk_targets(result["cursor_walk"])
+    targets += sync_targets(result["sync"])
     cold = result.get("cold_start")
     if cold:
         targets.append(
@@ -448,21 +704,138 @@ def evaluate_targets(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     return targets
 
 
+def range_targets(at_largest: Mapping[str, Mapping[str, Any]], largest: int) -> list[dict[str, Any]]:
+    """A range's first page with its count pays for the range, never for the namespace; a narrow range and the
+    feed's first page cost about what their page returns. (``updatedRange`` in the default order has no target:
+    its page filters the default view on ``updatedAt`` and costs what it passes over, as docs/storage.md says.)"""
+    worst = max(KEY_RANGE_PAGES, key=lambda name: at_largest[name]["ratio_ours_baseline"])
+    ratio = at_largest[worst]["ratio_ours_baseline"]
+    day = at_largest["createdDay"]["ratio_ours_floor"]
+    feed = at_largest["feed"]["ratio_ours_floor"]
+    return [
+        {
+            "name": f"first page take=50 in a {RANGE_SHARE:.0%} time range, with its count "
+            f"({', '.join(KEY_RANGE_PAGES)}; worst: {worst}), {largest:,} sessions: read units / baseline",
+            "limit": "<= 0.10",
+            "value": round(ratio, 4),
+            "pass": ratio <= 0.10,
+        },
+        {
+            "name": f"first page take=50 in a one-day createdAt window, with its count, {largest:,} sessions: "
+            "read units / floor",
+            "limit": "<= 2",
+            "value": round(day, 3),
+            "pass": day <= 2.0,
+        },
+        {
+            "name": f"update feed first page (sort=updatedAt) take=50, {largest:,} sessions: read units / floor",
+            "limit": "<= 1.5",
+            "value": round(feed, 3),
+            "pass": feed <= 1.5,
+        },
+    ]
+
+
+def walk_targets(walk: Mapping[str, Any]) -> list[dict[str, Any]]:
+    units = walk["read_units"]
+    last, highest = units["last"] / units["first"], units["max"] / units["first"]
+    where = f"cursor walk over {walk['size']:,} sessions ({walk['pages']:,} pages of {TAKE})"
+    return [
+        {
+            "name": f"{where}: last page / first page read units",
+            "limit": "<= 1.2",
+            "value": round(last, 3),
+            "pass": last <= 1.2,
+        },
+        {
+            "name": f"{where}: costliest page / first page read units",
+            "limit": "<= 1.2",
+            "value": round(highest, 3),
+            "pass": highest <= 1.2,
+        },
+        {
+            "name": f"{where}: every session once, in the reference order",
+            "limit": "true",
+            "value": walk["every_session_once"] and walk["in_reference_order"],
+            "pass": walk["every_session_once"] and walk["in_reference_order"],
+        },
+    ]
+
+
+def sync_targets(sync: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A mirror's first copy costs about one read of the namespace; a resume costs what it receives."""
+    where = f"sync loop on {sync['size']:,} sessions (take={sync['take']})"
+    first = sync["first_sync"]["read_units"]["total"] / sync["baseline_read_units"]
+    resume = sync["resume"]
+    ratio = resume["read_units"]["total"] / resume["floor_read_units"]
+    equal = sync["first_sync"]["mirror_equals_table"] and resume["mirror_equals_table"]
+    return [
+        {
+            "name": f"{where}: first full sync / one naive read of the namespace, read units",
+            "limit": "<= 1.2",
+            "value": round(first, 3),
+            "pass": first <= 1.2,
+        },
+        {
+            "name": f"{where}: resume after {resume['sessions_received']:,} changes, read units / floor",
+            "limit": "<= 1.5",
+            "value": round(ratio, 3),
+            "pass": ratio <= 1.5,
+        },
+        {"name": f"{where}: the mirror equals the table", "limit": "true", "value": equal, "pass": equal},
+    ]
+
+
+def incremental_lines(result: Mapping[str, Any]) -> list[str]:
+    walk, sync = result["cursor_walk"], result["sync"]
+    units = walk["read_units"]
+    lines = [
+        f"cursor walk, {walk['size']:,} sessions, take={TAKE}: {walk['pages']:,} pages, read units per page first "
+        f"{units['first']:.1f}, median {units['median']:.1f}, p95 {units['p95']:.1f}, max {units['max']:.1f}, last "
+        f"{units['last']:.1f}; total {units['total']:,.1f} (floor {walk['floor_read_units']:,.1f}); calls per page "
+        f"{walk['calls']['per_page_min']}-{walk['calls']['per_page_max']}; own p50 {walk['own_ms']['p50']:.2f} ms; "
+        f"{walk['seconds']} s; every session once, in order: "
+        f"{walk['every_session_once'] and walk['in_reference_order']}",
+    ]
+    lines += [
+        f"  at skip={depth['skip']:,}: cursor page {depth['cursor_read_units']:.1f} RCU, offset page "
+        f"{depth['offset_read_units']:.1f} RCU"
+        for depth in walk["offset_at_same_depth"]
+    ]
+    lines.append(
+        f"sync loop, {sync['size']:,} sessions, take={sync['take']}, settle window {sync['settle_seconds']:g} s "
+        f"(naive read of the namespace: {sync['baseline_read_units']:,.1f} RCU):"
+    )
+    writes = sync["writes"]
+    for name, label in (
+        ("first_sync", "first full sync"),
+        ("poll_within_settle_window", "poll inside the settle window"),
+        ("resume", f"resume after {writes['stopped']} stopped, {writes['corrected']} corrected, {writes['new']} new"),
+    ):
+        poll = sync[name]
+        lines.append(
+            f"  {label}: {poll['pages']} pages, {poll['read_units']['total']:,.1f} RCU (floor "
+            f"{poll['floor_read_units']:,.1f}), {poll['calls']['total']} calls, {poll['sessions_received']:,} sessions"
+        )
+    return lines
+
+
 def table(result: Mapping[str, Any]) -> str:
     header = (
-        f"{'size':>7} {'request':<14} {'ours RCU':>9} {'base RCU':>9} {'floor':>6} {'ours/base':>9} "
+        f"{'size':>7} {'request':<19} {'ours RCU':>9} {'base RCU':>9} {'floor':>6} {'ours/base':>9} "
         f"{'ours/floor':>10} {'calls o/b':>10} {'own p50':>8} {'own p95':>8} {'DDB p50':>8}"
     )
     lines = [header, "-" * len(header)]
     for row in result["results"]:
         ours, base = row["ours"], row["baseline"]
         lines.append(
-            f"{row['size']:>7,} {row['request']:<14} {ours['read_units']:>9.1f} {base['read_units']:>9.1f} "
+            f"{row['size']:>7,} {row['request']:<19} {ours['read_units']:>9.1f} {base['read_units']:>9.1f} "
             f"{row['floor_read_units']:>6.1f} {row['ratio_ours_baseline']:>9.4f} {row['ratio_ours_floor']:>10.2f} "
             f"{ours['calls']:>4}/{base['calls']:<5} {ours['own_ms']['p50']:>8.2f} {ours['own_ms']['p95']:>8.2f} "
             f"{ours['dynamodb_ms']['p50']:>8.1f}"
         )
     lines.append("RCU: read capacity units per request; own: handler time minus time in DynamoDB calls (ms).")
+    lines += incremental_lines(result)
     cold = result.get("cold_start")
     if cold:
         rss = cold["peak_rss_mb"]
@@ -539,6 +912,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "requests": list(REQUESTS),
         "neighbour": {"namespace": NEIGHBOUR, "sessions": mode.neighbour},
         "deep_skip": mode.deep_skip,
+        "walk_size": max(mode.sizes),
+        "sync": {"size": sync_size(mode), "take": mode.sync_take, "writes_of_each_kind": mode.sync_writes},
         "repetitions": mode.repetitions,
         "accelerated_emulation": not args.plain_moto,
         "seconds": round(time.perf_counter() - began, 1),
