@@ -1,6 +1,6 @@
 """The benchmark's incremental-sync rows: a cursor walk over a whole namespace, and a mirror's sync loop on the
 update feed. Both call the real handler page after page and meter every page like the other rows
-(``bench/capacity.py``, through ``bench.run.repeat`` with one repetition); the answers are checked against the
+(``bench/capacity.py``, through ``bench.measuring.repeat`` with one repetition); the answers are checked against the
 naive baseline (``bench/baseline.py``), that is against the reference model.
 
 **Cursor walk.** From the first page (``take=50``, the default order) with ``cursor=<nextCursor>`` until an
@@ -16,7 +16,7 @@ resumes from its stored cursor until caught up. The mirror must equal the table'
 first sync and after the resume, and each poll must have received exactly the reference's sessions in update
 order.
 
-The clock: the reader runs on ``bench.run.BenchClock`` (a simulated present after the loaded data; the demo data
+The clock: the reader runs on ``bench.measuring.BenchClock`` (a simulated present after the loaded data; the demo data
 runs past the machine's date), with the settle window the function is configured with (``FEED_SETTLE_SECONDS``,
 5 s by default, unchanged). The writes are stamped at that present, as a writer would stamp them, so the first
 poll after them finds them unsettled; moving the clock by the window plus one second is the only time that passes.
@@ -36,7 +36,7 @@ from typing import Any
 
 from bench import baseline
 from bench.capacity import floor_units, item_size
-from bench.run import TAKE, BenchClock, HandlerTimer, percentile, progress, repeat, summary_ms
+from bench.measuring import TAKE, BenchClock, HandlerTimer, percentile, progress, repeat, summary_ms
 
 WALK_PROGRESS_PAGES = 250
 """A progress line every this many pages of the cursor walk."""
