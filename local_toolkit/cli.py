@@ -134,9 +134,9 @@ def import_sessions(args: argparse.Namespace) -> int:
 
 def recount(args: argparse.Namespace) -> int:
     """Rebuild the exact counters of one or more namespaces from their sessions."""
-    repository = _writer(args)
+    writer = _writer(args)
     for namespace in args.namespace:
-        report = repository.recount(namespace)
+        report = writer.recount(namespace)
         summary = {"namespace": namespace, "total": report.total, "counters": len(report.counts)}
         print(json.dumps({**summary, "skipped": report.skipped}))
     return 0

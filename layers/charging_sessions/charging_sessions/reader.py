@@ -6,6 +6,7 @@ both build their keys, items and requests with :mod:`charging_sessions.storage_l
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,19 @@ FULL_PAGES_PER_ANSWER = 6
 stored size, less the keys and attributes the answer does not carry), so a page read stops there and continues from
 there: take=1000 of sessions at the write
 limit (64 KB) reads about 6 MB for the ~85 it can answer, not 64 MB (memory, read units, time)."""
+
+
+def next_limit(needed: int, scanned: int, matched: int) -> int:
+    """The ``Limit`` of a read's next call, when ``needed`` more items are wanted and the calls so far passed over
+    ``scanned`` entries of which ``matched`` passed the filter: ``needed`` entries at the share seen to match (all of
+    them without a filter), at most :data:`MAX_CALL_LIMIT`. Items past ``needed`` are read but not answered."""
+    if matched >= scanned:
+        return needed
+    return min(MAX_CALL_LIMIT, math.ceil(needed * scanned / max(matched, 1)))
+
+
+MAX_CALL_LIMIT = 10_000
+"""The largest ``Limit`` a filtered read asks for: DynamoDB's 1 MB per call bounds what one call reads anyway."""
 
 
 @dataclass
@@ -399,24 +413,30 @@ class SessionReader:
         asks for one item more than the page, so that the answer is exact (a page that ends with the view has
         no continuation).
 
-        The read also ends once it holds more than one answer can carry (:data:`FULL_PAGES_PER_ANSWER`): the
-        page is then shorter than ``take`` and continues where the read stopped."""
+        With a filter, DynamoDB's ``Limit`` counts the entries passed over, not those that match: each call after
+        the first asks for as many entries as the share that matched so far says are needed (:func:`next_limit`),
+        so a selective filter takes a few calls, not one per ``take`` matches. The read also ends once it holds
+        more than one answer can carry (:data:`FULL_PAGES_PER_ANSWER`): the page is then shorter than ``take``
+        and continues where the read stopped."""
         request = plan.request(self._table)
         if start is not None:
             request["ExclusiveStartKey"] = start
         documents: list[dict[str, Any]] = []
-        full_pages = 0
+        full_pages = scanned = 0
+        limit = take + 1
         while len(documents) <= take:
-            limit = take + 1 - len(documents)
             response = self._call(stats, self._client.query, **request, Limit=limit)
             documents.extend(from_item(item) for item in response["Items"])
             if "LastEvaluatedKey" not in response:
                 break
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-            if int(response.get("ScannedCount", limit)) < limit:  # DynamoDB ended the call at 1 MB, not at Limit
+            passed = int(response.get("ScannedCount", limit))
+            scanned += passed
+            if passed < limit:  # DynamoDB ended the call at 1 MB, not at Limit
                 full_pages += 1
                 if full_pages >= FULL_PAGES_PER_ANSWER and documents:
                     return documents, True, True
+            limit = next_limit(take + 1 - len(documents), scanned, len(documents))
         if len(documents) > take:
             return documents[:take], True, False
         return documents, False, False
