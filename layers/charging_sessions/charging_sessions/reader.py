@@ -31,10 +31,10 @@ DriftHook = Callable[[str, int, int], None]
 
 
 FULL_PAGES_PER_ANSWER = 6
-"""DynamoDB ends a Query call at 1 MB of items. Six calls ended that way have read more than one answer can carry
-(``answers.DEFAULT_BUDGET_BYTES``, 5.5 MB as the runtime encodes it: a session's encoded JSON is at least its
-stored size, less the keys and attributes the answer does not carry), so a page read stops there and continues from
-there: take=1000 of sessions at the write
+"""DynamoDB ends a Query call at 1 MB of items read. Six calls ended that way (behind a filter, counting only the
+share of each call's entries that matched) hold more than one answer can carry (``answers.DEFAULT_BUDGET_BYTES``,
+5.5 MB as the runtime encodes it: a session's encoded JSON is at least its stored size, less the keys and attributes
+the answer does not carry), so a page read stops there and continues from there: take=1000 of sessions at the write
 limit (64 KB) reads about 6 MB for the ~85 it can answer, not 64 MB (memory, read units, time)."""
 
 
@@ -422,7 +422,8 @@ class SessionReader:
         if start is not None:
             request["ExclusiveStartKey"] = start
         documents: list[dict[str, Any]] = []
-        full_pages = scanned = 0
+        scanned = 0
+        held = 0.0  # megabytes of items held: of each call DynamoDB ended at 1 MB, the share that matched
         limit = take + 1
         while len(documents) <= take:
             response = self._call(stats, self._client.query, **request, Limit=limit)
@@ -433,8 +434,8 @@ class SessionReader:
             passed = int(response.get("ScannedCount", limit))
             scanned += passed
             if passed < limit:  # DynamoDB ended the call at 1 MB, not at Limit
-                full_pages += 1
-                if full_pages >= FULL_PAGES_PER_ANSWER and documents:
+                held += len(response["Items"]) / max(passed, 1)
+                if held >= FULL_PAGES_PER_ANSWER and documents:
                     return documents, True, True
             limit = next_limit(take + 1 - len(documents), scanned, len(documents))
         if len(documents) > take:

@@ -1,0 +1,79 @@
+"""How a page read decides when to call DynamoDB again, on scripted answers: filtered reads ask for what the share
+matched so far needs, and the read stops once the items it holds (not the entries it passed over) exceed one
+answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from charging_sessions import storage_layout as layout
+from charging_sessions.reader import FULL_PAGES_PER_ANSWER, SessionQuery, SessionReader, next_limit
+from charging_sessions.time_range import TimeRange
+from charging_sessions.writer import stored_document
+from tests.factories import make_session
+
+
+class ScriptedDynamoDB:
+    """A view as DynamoDB pages it: ``matches`` says which entries pass the filter, ``per_megabyte`` how many
+    entries fill 1 MB. A Query passes over ``Limit`` entries or 1 MB of them, whichever comes first."""
+
+    def __init__(self, matches: list[bool], per_megabyte: int) -> None:
+        self.matches, self.per_megabyte = matches, per_megabyte
+        self.position = 0
+        self.limits: list[int] = []
+
+    def query(self, **request: Any) -> dict[str, Any]:
+        limit = int(request["Limit"])
+        self.limits.append(limit)
+        passed = self.matches[self.position : self.position + min(limit, self.per_megabyte)]
+        items = [
+            layout.session_item(stored_document(make_session(minute=10**6 - self.position - offset)), 1)
+            for offset, matched in enumerate(passed)
+            if matched
+        ]
+        self.position += len(passed)
+        answer: dict[str, Any] = {"Items": items, "Count": len(items), "ScannedCount": len(passed)}
+        if self.position < len(self.matches):
+            answer["LastEvaluatedKey"] = {"pk": {"S": "tenant-alpha"}, "sk": {"S": str(self.position)}}
+        return answer
+
+
+UPDATED = SessionQuery(updated=TimeRange("2026-01-01T00:00:00.000Z", None))
+"""An updated range in the default order: a filter on the createdAt view (the count is scripted away below)."""
+
+
+def read(matches: list[bool], per_megabyte: int, take: int) -> tuple[Any, ScriptedDynamoDB]:
+    client = ScriptedDynamoDB(matches, per_megabyte)
+    reader = SessionReader(client, "sessions")  # type: ignore[arg-type]
+    reader._count = lambda plan, stats: 0  # type: ignore[method-assign]
+    return reader.list_sessions("tenant-alpha", query=UPDATED, take=take), client
+
+
+@pytest.mark.parametrize(
+    ("needed", "scanned", "matched", "limit"),
+    [(51, 0, 0, 51), (51, 51, 51, 51), (51, 51, 0, 2601), (10, 400, 4, 1000), (51, 10**6, 0, 10_000)],
+)
+def test_the_next_limit_follows_the_share_that_matched(needed: int, scanned: int, matched: int, limit: int) -> None:
+    assert next_limit(needed, scanned, matched) == limit
+
+
+def test_a_selective_filter_over_many_megabytes_still_fills_its_page() -> None:
+    """One entry in 500 matches, 500 entries fill 1 MB: a page of 10 passes over 11 MB but holds a few KB, so it
+    is read whole (counting every 1 MB call as held would have cut it after six), in a dozen calls, not 500."""
+    matches = [index % 500 == 499 for index in range(8_000)]
+    page, client = read(matches, per_megabyte=500, take=10)
+    assert len(page.sessions) == 10
+    assert (page.read_cut, page.more) == (False, True)
+    assert client.limits[0] == 11
+    assert len(client.limits) <= 15
+    assert client.position <= 6_000  # what the page needs (5,500 entries) and at most one call more
+
+
+def test_the_read_stops_once_the_items_it_holds_exceed_one_answer() -> None:
+    """Every entry matches and 20 fill 1 MB: take=1000 stops after six calls that each ended at 1 MB."""
+    page, client = read([True] * 400, per_megabyte=20, take=1000)
+    assert (page.read_cut, page.more) == (True, True)
+    assert len(client.limits) == FULL_PAGES_PER_ANSWER
+    assert len(page.sessions) == 20 * FULL_PAGES_PER_ANSWER
