@@ -25,6 +25,8 @@ class ScriptedDynamoDB:
         self.limits: list[int] = []
 
     def query(self, **request: Any) -> dict[str, Any]:
+        if request.get("Select") == "COUNT":  # the range's count: not what these tests look at
+            return {"Count": 0, "ScannedCount": 0}
         limit = int(request["Limit"])
         self.limits.append(limit)
         passed = self.matches[self.position : self.position + min(limit, self.per_megabyte)]
@@ -41,13 +43,12 @@ class ScriptedDynamoDB:
 
 
 UPDATED = SessionQuery(updated=TimeRange("2026-01-01T00:00:00.000Z", None))
-"""An updated range in the default order: a filter on the createdAt view (the count is scripted away below)."""
+"""An updated range in the default order: a filter on the createdAt view."""
 
 
 def read(matches: list[bool], per_megabyte: int, take: int) -> tuple[Any, ScriptedDynamoDB]:
     client = ScriptedDynamoDB(matches, per_megabyte)
     reader = SessionReader(client, "sessions")  # type: ignore[arg-type]
-    reader._count = lambda plan, stats: 0  # type: ignore[method-assign]
     return reader.list_sessions("tenant-alpha", query=UPDATED, take=take), client
 
 
