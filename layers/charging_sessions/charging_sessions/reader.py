@@ -38,6 +38,10 @@ the answer does not carry), so a page read stops there and continues from there:
 limit (64 KB) reads about 6 MB for the ~85 it can answer, not 64 MB (memory, read units, time)."""
 
 
+MAX_CALL_LIMIT = 10_000
+"""The largest ``Limit`` a filtered read asks for: DynamoDB's 1 MB per call bounds what one call reads anyway."""
+
+
 def next_limit(needed: int, scanned: int, matched: int) -> int:
     """The ``Limit`` of a read's next call, when ``needed`` more items are wanted and the calls so far passed over
     ``scanned`` entries of which ``matched`` passed the filter: ``needed`` entries at the share seen to match (all of
@@ -45,10 +49,6 @@ def next_limit(needed: int, scanned: int, matched: int) -> int:
     if matched >= scanned:
         return needed
     return min(MAX_CALL_LIMIT, math.ceil(needed * scanned / max(matched, 1)))
-
-
-MAX_CALL_LIMIT = 10_000
-"""The largest ``Limit`` a filtered read asks for: DynamoDB's 1 MB per call bounds what one call reads anyway."""
 
 
 @dataclass
@@ -409,9 +409,8 @@ class SessionReader:
         self, plan: _Plan, start: Item | None, take: int, stats: ReadStats
     ) -> tuple[list[dict[str, Any]], bool, bool]:
         """Up to ``take`` items the plan selects after ``start``, in its order, whether more follow, and whether
-        the read stopped short (below); the read
-        asks for one item more than the page, so that the answer is exact (a page that ends with the view has
-        no continuation).
+        the read stopped short (below). The read asks for one item more than the page, so that the answer is exact
+        (a page that ends with the view has no continuation).
 
         With a filter, DynamoDB's ``Limit`` counts the entries passed over, not those that match: each call after
         the first asks for as many entries as the share that matched so far says are needed (:func:`next_limit`),
