@@ -108,13 +108,19 @@ def demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _writer(args: argparse.Namespace) -> Any:
-    """A writer for ``--table`` (default ``TABLE_NAME``), wherever the SDK's settings find it."""
-    from charging_sessions.writer import SessionWriter
-
-    table = args.table or os.environ.get("TABLE_NAME")
+def _table(args: argparse.Namespace) -> str:
+    """The table the writers' commands use: ``--table``, default ``TABLE_NAME``."""
+    table: str | None = args.table or os.environ.get("TABLE_NAME")
     if not table:
         raise SystemExit("which table? pass --table NAME or set TABLE_NAME")
+    return table
+
+
+def _writer(args: argparse.Namespace) -> Any:
+    """A writer for the table, wherever the SDK's settings find it."""
+    from charging_sessions.storage.writer import SessionWriter
+
+    table = _table(args)
     return SessionWriter(harness.loading_client(table), table)
 
 
@@ -134,9 +140,12 @@ def import_sessions(args: argparse.Namespace) -> int:
 
 def recount(args: argparse.Namespace) -> int:
     """Rebuild the exact counters of one or more namespaces from their sessions."""
-    writer = _writer(args)
+    from charging_sessions.storage.counter_check import CounterChecker
+
+    table = _table(args)
+    checker = CounterChecker(harness.loading_client(table), table)
     for namespace in args.namespace:
-        report = writer.recount(namespace)
+        report = checker.recount(namespace)
         summary = {"namespace": namespace, "total": report.total, "counters": len(report.counts)}
         print(json.dumps({**summary, "skipped": report.skipped}))
     return 0

@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 
 from charging_sessions.aws_clients import dynamodb_client
 from charging_sessions.settings import Settings
-from charging_sessions.writer import SessionWriter
+from charging_sessions.storage.writer import SessionWriter
 
 from .gateway import REGION
 from .template_table import create_table

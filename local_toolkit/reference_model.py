@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from charging_sessions.query import SELECTING_PARAMETERS, SessionQuery, Sort
 from charging_sessions.settings import DEFAULT_TAKE
 
 Session = Mapping[str, Any]
@@ -42,11 +43,6 @@ def within(session: Session, field: str, start: str | None, end: str | None) -> 
     )
 
 
-def created_within(session: Session, created_from: str | None, created_to: str | None) -> bool:
-    """Whether the session was created in ``[created_from, created_to)``."""
-    return within(session, "createdAt", created_from, created_to)
-
-
 def newest_first(sessions: Iterable[Session]) -> list[Session]:
     """The API's order: ``createdAt`` descending, ties by ``id`` descending."""
     return sorted(sessions, key=lambda session: (session["createdAt"], session["id"]), reverse=True)
@@ -61,28 +57,29 @@ def list_page(
     sessions: Iterable[Session],
     *,
     namespace: str | None = None,
-    userId: str | None = None,
-    chargerId: str | None = None,
-    status: str | None = None,
-    createdFrom: str | None = None,
-    createdTo: str | None = None,
-    updatedFrom: str | None = None,
-    updatedTo: str | None = None,
-    sort: str = "-createdAt",
     settledBefore: str | None = None,
     skip: int = 0,
     take: int = DEFAULT_TAKE,
+    **parameters: str,
 ) -> tuple[list[Session], int]:
-    """The page the API answers for a query (parameters named as the API names them) and the count. With
-    ``sort="updatedAt"`` the page holds only sessions updated before ``settledBefore``; the count holds all."""
+    """The page the API answers for a query (``parameters``: the API's selecting parameters, by their names) and the
+    count. With ``sort="updatedAt"`` the page holds only sessions updated before ``settledBefore``; the count holds
+    all."""
+    unknown = set(parameters) - set(SELECTING_PARAMETERS)
+    if unknown:
+        raise TypeError(f"not a parameter of the API: {', '.join(sorted(unknown))}")
+    query = SessionQuery.from_parameters(parameters)
+    filters, created, updated = query.filters, query.created, query.updated
     matching = [
         session
         for session in sessions
-        if matches(session, namespace=namespace, userId=userId, chargerId=chargerId, status=status)
-        and within(session, "createdAt", createdFrom, createdTo)
-        and within(session, "updatedAt", updatedFrom, updatedTo)
+        if matches(
+            session, namespace=namespace, userId=filters.user_id, chargerId=filters.charger_id, status=filters.status
+        )
+        and within(session, "createdAt", created.start, created.end)
+        and within(session, "updatedAt", updated.start, updated.end)
     ]
-    if sort == "updatedAt":
+    if query.sort is Sort.UPDATED:
         ordered = [s for s in update_order(matching) if within(s, "updatedAt", None, settledBefore)]
     else:
         ordered = newest_first(matching)

@@ -6,14 +6,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from charging_sessions.aws_clients import dynamodb_client
-from charging_sessions.counter_check import check_namespaces, sample_namespaces
 from charging_sessions.observability import MetricName, count, logger, metrics
 from charging_sessions.settings import get_settings
-from charging_sessions.writer import CounterCheck, SessionWriter
+from charging_sessions.storage.counter_check import CounterCheck, CounterChecker
 
 settings = get_settings()
-client = dynamodb_client(settings)
-writer = SessionWriter(client, settings.table_name)
+checker = CounterChecker(dynamodb_client(settings), settings.table_name)
 
 
 def report_drift(namespace: str, check: CounterCheck) -> None:
@@ -26,10 +24,8 @@ def report_drift(namespace: str, check: CounterCheck) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    namespaces = sample_namespaces(
-        client, settings.table_name, segments=settings.counter_check_segments, limit=settings.counter_check_sample
-    )
-    summary = check_namespaces(writer, namespaces, repair=True, on_drift=report_drift)
+    namespaces = checker.sample(segments=settings.counter_check_segments, limit=settings.counter_check_sample)
+    summary = checker.check_namespaces(namespaces, repair=True, on_drift=report_drift)
     count(MetricName.NAMESPACES_CHECKED, len(summary.namespaces))
     count(MetricName.COUNTER_DRIFT, summary.drifted_counters)
     result = {

@@ -1,36 +1,43 @@
-"""What the list function answers: the 200 body, sized so that it always fits through Lambda.
-
-Lambda refuses a synchronous response over 6 MB (6,291,456 bytes), counted on the JSON document the runtime
-sends, in which the body is a string again: every quote and backslash escaped once more, every non-ASCII
-character written as ``\\uXXXX``. A page therefore ends early, before the session that would take the answer
-past the budget, and says where to continue (``nextSkip``). DynamoDB items are at most 400 KB, so one session
-always fits and a walk always moves forward.
-
-Each session is serialized once, by the response model's own serializer; the envelope around the pieces is
-the one :class:`~charging_sessions.models.ListChargingSessionsResponse` produces (a unit test holds the two equal).
-"""
+"""What the list function answers: the 200 body in the response model's envelope, sized so that it always fits
+through Lambda's 6 MB response (``docs/design.md``, "The answer's budget")."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from .reader import Resume, SessionPage
+from .models import ListChargingSessionsResponse, dump_json
+from .storage.positions import Resume
+from .storage.reader import SessionPage
 
 MAX_LAMBDA_RESPONSE_BYTES = 6_291_456
 DEFAULT_BUDGET_BYTES = 5_500_000
 """The encoded body's budget: Lambda's limit less room for the status, headers and the envelope."""
+_SESSIONS_SLOT = '"chargingSessions":[]'
+
+
+@dataclass(frozen=True)
+class FittedPage:
+    """The sessions of a page that fit the budget (each serialized once), and where the next page starts."""
+
+    pieces: list[str]
+    next_skip: int | None
+    """The ``skip`` of the next page (offset paging only), while more sessions follow."""
+    resume: Resume | None
+    """Where a cursor for the next page resumes, while more sessions follow (always, in the update feed)."""
+    cut: bool
+    """Whether the budget ended the page before ``take`` (here, or already in the read: ``SessionPage.read_cut``)."""
 
 
 @dataclass(frozen=True)
 class Answer:
+    """The 200 body and what it holds."""
+
     body: str
     returned: int
     next_skip: int | None
     next_cursor: str | None
     cut: bool
-    """Whether the budget ended the page before ``take`` (here, or already in the read: ``SessionPage.read_cut``)."""
 
 
 def encoded_size(text: str) -> int:
@@ -38,17 +45,11 @@ def encoded_size(text: str) -> int:
     return len(json.dumps(text))
 
 
-def list_answer(
-    page: SessionPage,
-    *,
-    skip: int,
-    budget: int = DEFAULT_BUDGET_BYTES,
-    cursor: Callable[[Resume], str] | None = None,
-    offset_paging: bool = True,
-) -> Answer:
-    """The 200 body for a page: as many of its sessions, in order, as fit ``budget``; ``nextSkip`` (with
-    ``offset_paging``) while more sessions follow (the page was cut, or the read did not reach the end of its
-    view), and ``nextCursor`` (made by ``cursor``) wherever the page says how to resume."""
+def fit_page(
+    page: SessionPage, *, skip: int, offset_paging: bool = True, budget: int = DEFAULT_BUDGET_BYTES
+) -> FittedPage:
+    """As many of the page's sessions, in order, as fit ``budget`` (one always does), and where the next page
+    starts: after the last one that fit when the budget cut the page, else where the page says."""
     pieces: list[str] = []
     used = 0
     cut_at: int | None = None
@@ -67,12 +68,14 @@ def list_answer(
         resume = Resume(after=page.entry_positions[entry]) if entry < len(page.entry_positions) else None
     else:
         next_skip = skip + page.entries if page.more else None
-    if not offset_paging:
-        next_skip = None
-    next_cursor = cursor(resume) if cursor is not None and resume is not None else None
-    body = '{"success":true,"chargingSessions":[' + ",".join(pieces) + f'],"count":{page.count}'
-    if next_skip is not None:
-        body += f',"nextSkip":{next_skip}'
-    if next_cursor is not None:
-        body += f',"nextCursor":{json.dumps(next_cursor)}'
-    return Answer(body + "}", len(pieces), next_skip, next_cursor, cut_at is not None or page.read_cut)
+    return FittedPage(pieces, next_skip if offset_paging else None, resume, cut_at is not None or page.read_cut)
+
+
+def render(fitted: FittedPage, *, count: int, next_cursor: str | None = None) -> Answer:
+    """The 200 body: the response model's envelope around the fitted sessions."""
+    envelope = ListChargingSessionsResponse.model_construct(
+        chargingSessions=[], count=count, nextSkip=fitted.next_skip, nextCursor=next_cursor
+    )
+    sessions = '"chargingSessions":[' + ",".join(fitted.pieces) + "]"
+    body = dump_json(envelope).replace(_SESSIONS_SLOT, sessions, 1)
+    return Answer(body, len(fitted.pieces), fitted.next_skip, next_cursor, fitted.cut)

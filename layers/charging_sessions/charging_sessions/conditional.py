@@ -37,9 +37,9 @@ _LISTED_TAG = re.compile(r'\s*(?:W/)?("[\x21\x23-\x7e\x80-\U0010ffff]*")\s*(?:,|
 """One entry of an ``If-None-Match`` list: an entity tag, weak or strong (its opaque part is what compares)."""
 
 
-def none_match_fails(header: str | None, tag: str) -> bool:
-    """Whether ``If-None-Match: header`` is false for a representation tagged ``tag``, i.e. the answer is 304:
-    the header is ``*`` or a comma-separated list holding the tag (weak comparison). Absent or empty: never."""
+def not_modified(header: str | None, tag: str) -> bool:
+    """Whether ``If-None-Match: header`` names the representation tagged ``tag``, so the answer is 304: the header
+    is ``*`` or a comma-separated list holding the tag (weak comparison). Absent or empty: never."""
     if header is None or not header.strip():
         return False
     if header.strip() == "*":

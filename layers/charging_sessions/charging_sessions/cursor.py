@@ -1,7 +1,7 @@
 """Keyset cursors: ``nextCursor`` / ``cursor``, opaque to the client and tamper-evident.
 
 A cursor is ``<payload>.<tag>``, both base64url without padding. The payload is compact JSON: a version, the
-sort, a binding and the position where the walk resumes (see :class:`~charging_sessions.reader.Resume`). The
+sort, a binding and the position where the walk resumes (see :class:`~charging_sessions.storage.positions.Resume`). The
 binding is a SHA-256 over the namespace and every parameter that selects or orders the sessions, so a cursor
 answers only the query it was made for (``take`` may change between pages); the namespace itself is not in the
 payload, and the partition read is always built from the caller's verified claims. The tag is an HMAC-SHA256
@@ -21,12 +21,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .reader import Resume
+from .query import MAX_CURSOR_CHARS
+from .storage.positions import Resume
 
 VERSION = 1
-MAX_CURSOR_CHARS = 4096
-"""Longest ``cursor`` accepted: positions are two sort keys (at most 1,024 bytes each) and a few fields."""
-
+NOT_ISSUED_HERE = "cursor is not a cursor this API issued"
+"""What a cursor that is not one of ours is told (garbage, a wrong shape, a position that does not fit)."""
 
 _SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
@@ -99,18 +99,18 @@ class CursorCodec:
         ``position_fields`` are the fields an entry position has in the query's view. Raises :class:`CursorError`
         with a message that says what is wrong and leaks nothing (no key, no other namespace)."""
         if len(cursor) > MAX_CURSOR_CHARS or not _SHAPE.fullmatch(cursor):
-            raise CursorError("cursor is not a cursor this API issued")
+            raise CursorError(NOT_ISSUED_HERE)
         payload, _, tag_text = cursor.partition(".")
         try:
             tag = _unb64(tag_text)
         except (binascii.Error, ValueError):
-            raise CursorError("cursor is not a cursor this API issued") from None
+            raise CursorError(NOT_ISSUED_HERE) from None
         if not any(hmac.compare_digest(tag, _tag(key, payload)) for key in self._load_keys().verifying):
             raise CursorError("cursor has been altered or was not issued by this API")
         try:
             document = json.loads(_unb64(payload))
         except (binascii.Error, ValueError):
-            raise CursorError("cursor is not a cursor this API issued") from None
+            raise CursorError(NOT_ISSUED_HERE) from None
         if not isinstance(document, dict) or document.get("v") != VERSION:
             raise CursorError("cursor comes from another version of this API: start the walk again")
         if document.get("o") != sort:
@@ -122,12 +122,12 @@ class CursorCodec:
 
 def _position(position: Any, fields: Sequence[str]) -> Resume:
     if not isinstance(position, dict) or set(position) - {"a", "t"}:
-        raise CursorError("cursor is not a cursor this API issued")
+        raise CursorError(NOT_ISSUED_HERE)
     after, from_time = position.get("a"), position.get("t")
     if after is not None and not (
         isinstance(after, dict) and set(after) == set(fields) and all(isinstance(v, str) for v in after.values())
     ):
-        raise CursorError("cursor is not a cursor this API issued")
+        raise CursorError(NOT_ISSUED_HERE)
     if from_time is not None and not isinstance(from_time, str):
-        raise CursorError("cursor is not a cursor this API issued")
+        raise CursorError(NOT_ISSUED_HERE)
     return Resume(after=after, from_time=from_time)

@@ -19,6 +19,16 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 
+MAX_SDK_BACKOFF_SECONDS = 20.0
+"""The longest wait of the SDK's standard retry mode before a retry."""
+
+
+def sdk_backoff_ceiling(retry: int) -> float:
+    """The longest the SDK's standard retry mode waits before retry number ``retry`` (1: the first retry); it
+    draws the wait below this (jitter)."""
+    return min(2.0 ** (retry - 1), MAX_SDK_BACKOFF_SECONDS)
+
+
 class DeadlineExceeded(Exception):  # noqa: N818 - the name says what happened
     """The request ran out of its time: no further DynamoDB attempt could finish inside it."""
 
@@ -58,8 +68,7 @@ class Deadline:
 
     def check_retry(self, attempts: int) -> None:
         """Refuse a retry after ``attempts`` failed attempts unless its worst backoff plus one more attempt fits."""
-        worst_backoff = min(2.0 ** (attempts - 1), 20.0)  # the SDK's standard mode, at its largest
-        self.check(worst_backoff + self.attempt_seconds)
+        self.check(sdk_backoff_ceiling(attempts) + self.attempt_seconds)
 
     def _before_send(self, **_: Any) -> None:
         self.check()

@@ -11,7 +11,6 @@ and the guard middleware applies it to requests whose values are valid.
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
@@ -23,14 +22,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, BeforeValidator
+from pydantic import BaseModel
 
-from .conditional import ETAG_HEADER, none_match_fails
+from .conditional import ETAG_HEADER, not_modified
 from .cursor import CursorError
 from .deadline import DeadlineExceeded
-from .models import ErrorResponse, dump_json
+from .models import MAX_ID_CHARS, ErrorResponse, dump_json
 from .observability import MetricName, count, logger
-from .storage_layout import MAX_KEY_PART_CHARS
 
 THROTTLING_CODES = frozenset(
     {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "LimitExceededException"}
@@ -72,20 +70,16 @@ NOT_MODIFIED_RESPONSE: OpenAPIResponse = {
 """A route's 304: a response without content, carrying the tag."""
 
 
-def _digits_only(value: Any) -> Any:
-    if isinstance(value, str) and not _DIGITS.fullmatch(value):
-        raise ValueError("must be a whole number written in digits")
-    return value
+def conditional_responses(model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
+    """The OpenAPI responses of a route answered by :func:`conditional_response`: 200 with ``model`` and its entity
+    tag, 304 with the tag alone."""
+    ok: OpenAPIResponse = {
+        "description": "Response for status ok",
+        "headers": ETAG_RESPONSE_HEADERS,
+        "content": {"application/json": {"model": model}},
+    }
+    return {200: ok, 304: NOT_MODIFIED_RESPONSE}
 
-
-_DIGITS = re.compile(r"-?[0-9]+")
-DigitsOnly = BeforeValidator(_digits_only)
-"""For integer query parameters: digits only (pydantic alone would also take ``1.0``, ``1_000`` or `` 1``).
-Put it after the bounds in ``Annotated[int, Field(ge=..., le=...), DigitsOnly, Query(...)]`` so that the
-bounds still reach the OpenAPI document as ``minimum``/``maximum``."""
-
-NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]+$"
-"""Pattern for identifier parameters: printable text only."""
 
 NAMESPACE_CONTEXT_KEY = "namespace"
 """Where the resolver's context holds the caller's namespace once the edge has admitted the request."""
@@ -109,7 +103,7 @@ def json_response(status_code: int, body: BaseModel, headers: dict[str, str] | N
 
 def conditional_response(body: str, tag: str, if_none_match: str | None) -> Response[Any]:
     """A 200 with ``body`` and its entity tag, or 304 (no body, the tag) when ``If-None-Match`` holds the tag."""
-    if none_match_fails(if_none_match, tag):
+    if not_modified(if_none_match, tag):
         return Response(status_code=304, headers={ETAG_HEADER: tag})
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body, headers={ETAG_HEADER: tag})
 
@@ -132,22 +126,27 @@ def caller_namespace(event: APIGatewayProxyEventV2, claim: str) -> str:
     """The namespace from the claims API Gateway's JWT authorizer verified; nothing else selects it.
 
     Refused (:class:`UnauthorizedError`): a missing claim, one that is not a string, empty, longer than
-    ``MAX_KEY_PART_CHARS``, with non-printable characters, or an array or object claim
+    ``MAX_ID_CHARS``, with non-printable characters, or an array or object claim
     (:func:`is_stringified_structure`): a namespace is one string, never a list or a map to pick from."""
     authorizer = event.request_context.authorizer
     claims: Mapping[str, Any] = (authorizer.jwt_claim if authorizer else None) or {}
     value = claims.get(claim)
-    if not isinstance(value, str) or not 0 < len(value) <= MAX_KEY_PART_CHARS or not value.isprintable():
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_CHARS or not value.isprintable():
         raise UnauthorizedError(f"claim {claim!r} is missing or unusable")
     if is_stringified_structure(value):
         raise UnauthorizedError(f"claim {claim!r} is an array or an object, not one namespace")
     return value
 
 
-def unexpected_parameters(event: APIGatewayProxyEventV2, allowed: Collection[str]) -> list[str]:
-    """Query parameter names the route does not take, in the order given (from the raw query string)."""
+def given_parameter_names(event: APIGatewayProxyEventV2) -> list[str]:
+    """The query parameter names a request gives, in order, repeated ones as often as given (from the raw query
+    string: API Gateway's parsed parameters join repeated values)."""
     raw = event.raw_query_string or ""
-    names = [name for name, _ in parse_qsl(raw, keep_blank_values=True)] if raw else list(event.query_string_parameters)
+    return [name for name, _ in parse_qsl(raw, keep_blank_values=True)] if raw else list(event.query_string_parameters)
+
+
+def unexpected_parameters(names: list[str], allowed: Collection[str]) -> list[str]:
+    """The names among ``names`` a route does not take, once each, in the order given."""
     return sorted({name for name in names if name not in allowed}, key=names.index)
 
 
@@ -195,28 +194,43 @@ class HttpEdge:
         # on, and debug mode prints every event, the Authorization header included, to the function's log.
         self.resolver = APIGatewayHttpResolver(enable_validation=True, debug=False)
         self._parameters: dict[str, frozenset[str]] = {}
+        self._exclusive: dict[str, Mapping[tuple[str, ...], str]] = {}
         self._install()
 
     def get(
-        self, path: str, *, responses: dict[int, OpenAPIResponse], **openapi: Any
+        self,
+        path: str,
+        *,
+        responses: dict[int, OpenAPIResponse],
+        exclusive: Mapping[tuple[str, ...], str] | None = None,
+        **openapi: Any,
     ) -> Callable[[RouteFunction], RouteFunction]:
         """Register a GET route: its own responses besides :data:`ERROR_RESPONSES`, its accepted query
-        parameters read from the function's signature."""
+        parameters read from the function's signature, and the parameters it refuses together (``exclusive``:
+        names -> what the caller is told)."""
         register = self.resolver.get(path, responses={**ERROR_RESPONSES, **responses}, **openapi)
 
         def decorator(route: RouteFunction) -> RouteFunction:
             self._parameters[path] = query_parameter_names(route)
+            self._exclusive[path] = exclusive or {}
             return register(route)
 
         return decorator
 
     def admit(self, event: APIGatewayProxyEventV2) -> str:
         """The caller's namespace, once the request passed the edge's checks in their order: identity first
-        (:class:`UnauthorizedError`), then parameter names (:class:`BadRequestError`)."""
+        (:class:`UnauthorizedError`), then parameter names: unknown ones, and ones the route refuses together
+        (:class:`BadRequestError`, naming every problem)."""
         namespace = caller_namespace(event, self.namespace_claim)
-        unexpected = unexpected_parameters(event, self._parameters.get(event.path, frozenset()))
+        names = given_parameter_names(event)
+        problems = []
+        unexpected = unexpected_parameters(names, self._parameters.get(event.path, frozenset()))
         if unexpected:
-            raise BadRequestError(describe_unexpected(unexpected))
+            problems.append(describe_unexpected(unexpected))
+        exclusive = self._exclusive.get(event.path, {})
+        problems += [message for together, message in exclusive.items() if all(name in names for name in together)]
+        if problems:
+            raise BadRequestError("; ".join(problems))
         return namespace
 
     def _install(self) -> None:

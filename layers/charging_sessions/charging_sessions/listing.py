@@ -1,55 +1,78 @@
-"""One listing, from a validated query to the answer: open the cursor (if any), read the page, make the body
-and its ``nextCursor``. The function's route calls this and adds only HTTP (status, entity tag, 304)."""
+"""The use case: one listing of a namespace's sessions, from a validated query to the answer. Opens the cursor (if
+any), reads the page, fits the body, issues ``nextCursor`` and tags the answer; the route adds only HTTP."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from . import storage_layout as layout
-from .answers import Answer, list_answer
-from .cursor import CursorCodec, CursorError, binding
-from .reader import Resume, SessionPage, SessionQuery, SessionReader, Sort
+from .answers import Answer, fit_page, render
+from .conditional import entity_tag
+from .cursor import CursorCodec, binding
+from .observability import (
+    record_page,
+    record_request,
+    report_counter_drift,
+    report_foreign_item,
+    report_invalid_item,
+)
+from .query import SessionQuery
+from .settings import Settings
+from .storage.plan import position_view
+from .storage.positions import position_fields
+from .storage.reader import SessionPage, SessionReader
 
-CURSOR_WITH_SKIP = "cursor and skip cannot be combined: a cursor already says where the page starts"
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 @dataclass(frozen=True)
 class Listing:
+    """A page as read, its answer, and the answer's entity tag."""
+
     page: SessionPage
     answer: Answer
+    tag: str
 
 
-def position_fields(query: SessionQuery) -> tuple[str, ...]:
-    """The fields of a position in the view a query's pages are read from."""
-    if query.sort is Sort.UPDATED:
-        return layout.position_fields(layout.FEED)
-    return layout.position_fields(layout.NAMESPACE)
+def build_reader(
+    client: DynamoDBClient, settings: Settings, *, clock: Callable[[], float] = time.time
+) -> SessionReader:
+    """The reader as the function runs it: the configured table and settle window, every finding reported."""
+    return SessionReader(
+        client,
+        settings.table_name,
+        settle_seconds=settings.feed_settle_seconds,
+        on_invalid_item=report_invalid_item,
+        on_foreign_item=report_foreign_item,
+        on_counter_drift=report_counter_drift,
+        clock=clock,
+    )
 
 
-def list_sessions(
+def list_for_namespace(
     reader: SessionReader,
     cursors: CursorCodec,
     namespace: str,
     query: SessionQuery,
     *,
-    skip: int,
     take: int,
+    skip: int = 0,
     cursor: str | None = None,
-    skip_given: bool = False,
 ) -> Listing:
-    """The page ``query`` selects in ``namespace`` after ``skip`` sessions or at ``cursor``, and its answer.
-
-    Raises :class:`CursorError` for a cursor that is refused, or one given together with ``skip``."""
+    """The page ``query`` selects in ``namespace`` after ``skip`` sessions or at ``cursor`` (the edge refuses the
+    two together), and its answer. Raises :class:`CursorError` for a cursor that is refused."""
+    record_request(namespace, query.filters, skip=skip, take=take)
     bound_to = binding(namespace, query.as_dict())
-    after: Resume | None = None
+    after = None
     if cursor is not None:
-        if skip_given:
-            raise CursorError(CURSOR_WITH_SKIP)
-        after = cursors.open(cursor, query.sort.value, bound_to, position_fields(query))
-    page = reader.list_sessions(namespace, query=query, skip=skip, take=take, after=after)
-
-    def issue(resume: Resume) -> str:
-        return cursors.issue(query.sort.value, bound_to, resume)
-
-    answer = list_answer(page, skip=skip, cursor=issue, offset_paging=cursor is None)
-    return Listing(page, answer)
+        after = cursors.open(cursor, query.sort.value, bound_to, position_fields(position_view(query.sort)))
+    page = reader.read_page(namespace, query, skip=skip, take=take, after=after)
+    fitted = fit_page(page, skip=skip, offset_paging=cursor is None)
+    next_cursor = None if fitted.resume is None else cursors.issue(query.sort.value, bound_to, fitted.resume)
+    answer = render(fitted, count=page.count, next_cursor=next_cursor)
+    record_page(page, returned=answer.returned, cut=answer.cut)
+    asked = {"skip": skip, "take": take, **query.as_dict(), "cursor": cursor}
+    return Listing(page, answer, entity_tag(namespace, asked, answer.body))

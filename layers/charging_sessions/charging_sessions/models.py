@@ -16,6 +16,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 MAX_SAFE_INTEGER = 9_007_199_254_740_991
 """JavaScript's Number.MAX_SAFE_INTEGER: the bound the page puts on every number."""
+MAX_ID_CHARS = 128
+"""Longest namespace, userId or chargerId accepted (the claim, the filters, what a writer stores): keeps every
+storage key built from them far below DynamoDB's limits."""
 
 SafeInt = Annotated[int, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER)]
 UpperSafeInt = Annotated[int, Field(le=MAX_SAFE_INTEGER)]
@@ -23,6 +26,16 @@ SafeNumber = Annotated[float, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER)]
 UpperSafeNumber = Annotated[float, Field(le=MAX_SAFE_INTEGER)]
 
 _CANONICAL_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+
+
+def format_timestamp(moment: datetime) -> str:
+    """The canonical form of an aware instant: ISO 8601 UTC, fixed width, milliseconds (truncated), ``Z``:
+    ``2026-11-25T16:49:38.123Z``. Its text order is time order."""
+    utc = moment.astimezone(UTC)
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+        f".{utc.microsecond // 1000:03d}Z"
+    )
 
 
 def canonical_timestamp(value: Any) -> Any:
@@ -42,8 +55,7 @@ def canonical_timestamp(value: Any) -> Any:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("must carry a time zone (UTC offset)")
-        utc = value.astimezone(UTC)
-        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+        return format_timestamp(value)
     return value
 
 
@@ -309,4 +321,5 @@ __all__ = [
     "Tariff",
     "canonical_timestamp",
     "dump_json",
+    "format_timestamp",
 ]

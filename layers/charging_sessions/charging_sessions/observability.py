@@ -24,7 +24,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
 if TYPE_CHECKING:
-    from .reader import SessionFilter, SessionPage
+    from .query import SessionFilter
+    from .storage.reader import SessionPage
 
 logger = Logger()
 tracer = Tracer()

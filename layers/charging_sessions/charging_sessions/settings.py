@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .deadline import sdk_backoff_ceiling
+
 DEFAULT_TAKE = 50
 """Page size when the caller gives no ``take`` (``DEFAULT_TAKE`` overrides it)."""
 
@@ -42,9 +44,9 @@ class Settings(BaseModel):
     @property
     def dynamodb_worst_case_seconds(self) -> float:
         """Longest a failing DynamoDB call can take: every attempt times out (connect + read), plus the
-        standard retry mode's backoff before each retry (at most 2^(attempt-1) seconds, jittered below it)."""
+        standard retry mode's backoff before each retry."""
         attempts = self.dynamodb_max_attempts
-        backoff = sum(1 << retry for retry in range(attempts - 1))
+        backoff = sum(sdk_backoff_ceiling(retry) for retry in range(1, attempts))
         return attempts * (self.dynamodb_connect_timeout + self.dynamodb_read_timeout) + backoff
 
     @property

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
 
-from .models import canonical_timestamp
+from .models import format_timestamp
 
 _DATE_TIME = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2})"
@@ -60,13 +60,9 @@ def canonical_bound(text: str) -> str:
         )
         nanoseconds = int((match["fraction"] or "0").ljust(9, "0"))
         moment += timedelta(milliseconds=-(-nanoseconds // 1_000_000))
-        utc = moment.astimezone(UTC)
+        return format_timestamp(moment)
     except (ValueError, OverflowError) as error:
         raise ValueError(f"does not exist as a date-time ({error})") from error
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
-        f".{utc.microsecond // 1000:03d}Z"
-    )
 
 
 def _bound(value: Any) -> Any:
@@ -101,4 +97,4 @@ class TimeRange:
 
 def canonical_instant(seconds: float) -> str:
     """The canonical form of a POSIX time, truncated to the millisecond."""
-    return str(canonical_timestamp(datetime.fromtimestamp(int(seconds * 1000) / 1000, UTC)))
+    return format_timestamp(datetime.fromtimestamp(int(seconds * 1000) / 1000, UTC))

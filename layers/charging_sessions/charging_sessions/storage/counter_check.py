@@ -1,0 +1,127 @@
+"""Counter drift: count a namespace's sessions from its own partition, compare with its counters, repair what
+drifted; and pick the namespaces a scheduled check looks at. Pages never depend on the counters; this keeps
+``count`` exact when sessions change behind the writer (``docs/storage.md``, "Drift detection")."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .batch_writes import Jitter, Sleep, batch_put
+from .dynamodb_json import from_item
+from .items import countable, counter_item, counter_keys, counter_value
+from .keys import NAMESPACE, PK, SK, counter_pk, session_namespace
+from .requests import COUNTED_ATTRIBUTES, counter_partition_query, namespace_sample_scan, namespace_sessions_query
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+@dataclass
+class CounterCheck:
+    """A namespace's counters against its own partition: the true counts (counter sort key -> count), what the
+    counters held, and the items that could not be counted (their sort keys)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    stored: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.counts.get(NAMESPACE.counter_sk(None, None, None), 0)
+
+    @property
+    def drifted(self) -> dict[str, tuple[int, int]]:
+        """Counter sort key -> (held, true), for every counter that is wrong."""
+        keys = set(self.counts) | set(self.stored)
+        return {
+            sk: (self.stored.get(sk, 0), self.counts.get(sk, 0))
+            for sk in sorted(keys)
+            if self.stored.get(sk, 0) != self.counts.get(sk, 0)
+        }
+
+
+DriftReport = Callable[[str, CounterCheck], None]
+"""Called with a namespace and its check, when some of its counters drifted."""
+
+
+@dataclass
+class CheckSummary:
+    """What a check of several namespaces found."""
+
+    namespaces: list[str] = field(default_factory=list)
+    drifted_namespaces: int = 0
+    drifted_counters: int = 0
+    skipped_items: int = 0
+
+
+class CounterChecker:
+    """Checks and repairs the counters of namespaces in one table."""
+
+    def __init__(
+        self, client: DynamoDBClient, table_name: str, *, sleep: Sleep = time.sleep, jitter: Jitter = random.uniform
+    ) -> None:
+        self._client = client
+        self._table = table_name
+        self._sleep = sleep
+        self._jitter = jitter
+
+    def check(self, namespace: str, *, repair: bool) -> CounterCheck:
+        """Count the namespace's sessions from its own partition (the namespace is the partition's, never read
+        from an item) and compare with its counters; with ``repair``, write the true count into every counter
+        that is wrong. Items that miss what counting needs are skipped and reported. A write racing a repair
+        may leave its own change off until the next check (the check is idempotent)."""
+        check = CounterCheck()
+        counts: Counter[str] = Counter()
+        request = namespace_sessions_query(self._table, namespace, projection=COUNTED_ATTRIBUTES)
+        request["ConsistentRead"] = True
+        for item in self._all_items(request):
+            document = from_item(item)
+            if countable(document):
+                counts.update(sk for _, sk in counter_keys(namespace, document))
+            else:
+                check.skipped.append(str(document.get(SK)))
+        check.counts = dict(counts)
+        for item in self._all_items(counter_partition_query(self._table, namespace)):
+            check.stored[str(item[SK]["S"])] = counter_value(item)
+        if repair:
+            pk = counter_pk(namespace)
+            repairs = [counter_item(pk, sk, true) for sk, (_, true) in check.drifted.items()]
+            batch_put(self._client, self._table, repairs, sleep=self._sleep, jitter=self._jitter)
+        return check
+
+    def recount(self, namespace: str) -> CounterCheck:
+        """Rebuild the namespace's counters from its sessions (:meth:`check` with repair)."""
+        return self.check(namespace, repair=True)
+
+    def sample(self, *, segments: int, limit: int, rng: random.Random | None = None) -> list[str]:
+        """Namespaces that hold sessions, from one random segment of the table (a Scan of ``limit`` keys)."""
+        segment = (rng or random.Random()).randrange(segments)  # noqa: S311 - sampling, not security
+        response = self._client.scan(**namespace_sample_scan(self._table, segment, segments, limit))
+        found = (session_namespace(str(item[PK]["S"])) for item in response.get("Items", []))
+        return sorted({namespace for namespace in found if namespace is not None})
+
+    def check_namespaces(
+        self, namespaces: Iterable[str], *, repair: bool, on_drift: DriftReport | None = None
+    ) -> CheckSummary:
+        """Check (with ``repair``, fix) the counters of each namespace; ``on_drift`` hears of each that drifted."""
+        summary = CheckSummary()
+        for namespace in namespaces:
+            check = self.check(namespace, repair=repair)
+            summary.namespaces.append(namespace)
+            summary.skipped_items += len(check.skipped)
+            if check.drifted:
+                summary.drifted_namespaces += 1
+                summary.drifted_counters += len(check.drifted)
+                if on_drift is not None:
+                    on_drift(namespace, check)
+        return summary
+
+    def _all_items(self, request: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+        """Every item a query matches, across DynamoDB's 1 MB pages (boto3's paginator)."""
+        for page in self._client.get_paginator("query").paginate(**request):
+            yield from page["Items"]

@@ -1,0 +1,331 @@
+"""The read path: one page of a namespace's sessions in a query's order, with an exact total ``count``.
+
+A read runs in named steps: count, start, read, prove the count, resume. Pages come from the indexes alone;
+``docs/storage.md`` ("Reading") says why each step costs what it does.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from ..models import ChargingSession
+from ..query import SessionFilter, SessionQuery, Sort
+from ..time_range import canonical_instant
+from .dynamodb_json import Item, from_item
+from .items import counter_value
+from .keys import PK, SK, counter_key
+from .plan import ReadPlan, page_view, plan_count, plan_page
+from .positions import Resume, entry_position, item_start_key, position_start_key
+from .requests import COUNTER_PROJECTION
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+InvalidItemHook = Callable[[Mapping[str, str], ValidationError], None]
+"""Called with an item's key and why it does not fit the contract."""
+ForeignItemHook = Callable[[Mapping[str, str], str], None]
+"""Called with an item's key and the namespace it claims, when it is not the caller's."""
+DriftHook = Callable[[str, int, int], None]
+"""Called with the view, the counter's value and the count the read proved, when they disagree."""
+
+MEGABYTES_HELD_PER_ANSWER = 6
+"""A page read stops once it holds this many megabytes of matching items: more than one answer can carry
+(``answers.DEFAULT_BUDGET_BYTES``); the page then continues where the read stopped (``docs/storage.md``)."""
+MAX_CALL_LIMIT = 10_000
+"""The largest ``Limit`` a filtered read asks for: DynamoDB's 1 MB per call bounds what one call reads anyway."""
+
+
+def next_limit(needed: int, scanned: int, matched: int) -> int:
+    """The ``Limit`` of a read's next call, when ``needed`` more items are wanted and the calls so far passed over
+    ``scanned`` entries of which ``matched`` passed the filter: ``needed`` entries at the share seen to match (all of
+    them without a filter), at most :data:`MAX_CALL_LIMIT`. Items past ``needed`` are read but not answered."""
+    if matched >= scanned:
+        return needed
+    return min(MAX_CALL_LIMIT, math.ceil(needed * scanned / max(matched, 1)))
+
+
+@dataclass
+class ReadStats:
+    """What one listing cost: DynamoDB calls, read capacity DynamoDB reported, time spent waiting on it."""
+
+    calls: int = 0
+    consumed_capacity: float = 0.0
+    items_read: int = 0
+    retries: int = 0
+    """Attempts the SDK retried (throttling, 5xx) before a call succeeded."""
+    dynamodb_seconds: float = 0.0
+
+
+@dataclass
+class SessionPage:
+    """One page as read: its sessions, the count, where it stands in its view and what reading it cost."""
+
+    sessions: list[ChargingSession]
+    count: int
+    view: str
+    stats: ReadStats
+    invalid_items: int = 0
+    """Entries of the page left out because they do not fit the contract."""
+    foreign_items: int = 0
+    """Entries of the page left out because they belong to another namespace (a writer's key bug)."""
+    more: bool = False
+    """Whether the view may hold entries after this page (``False``: the read reached its end)."""
+    entries: int = 0
+    """Index entries this page consumed (answered + left out): the next page starts at ``skip + entries``."""
+    positions: list[int] = field(default_factory=list)
+    """For each session, how many of the page's entries come before it (a page cut there resumes there)."""
+    entry_positions: list[dict[str, str]] = field(default_factory=list)
+    """Where each of the page's entries is in its view (``positions.entry_position``): a cursor cut after entry
+    ``i`` resumes after ``entry_positions[i]``."""
+    resume: Resume | None = None
+    """Where the next page starts, after the whole page; ``None`` when nothing follows (default order)."""
+    read_cut: bool = False
+    """The read stopped short of ``take``: it already held more than one answer can carry."""
+
+
+@dataclass(frozen=True)
+class _Start:
+    """Where a page's read starts: after ``key`` (``None``: at the view's start), ``passed`` entries skipped to
+    get there, and whether the view may hold more."""
+
+    key: Item | None = None
+    passed: int = 0
+    more: bool = True
+
+
+@dataclass(frozen=True)
+class _Read:
+    """The documents a page's read returned, whether more follow, whether the read stopped short of ``take``."""
+
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    more: bool = False
+    cut: bool = False
+
+
+class SessionReader:
+    """Reads pages of a namespace's sessions. The update feed (``Sort.UPDATED``) serves only sessions whose
+    ``updatedAt`` is earlier than now minus ``settle_seconds`` (``docs/storage.md``, "The update feed")."""
+
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        *,
+        settle_seconds: float,
+        on_invalid_item: InvalidItemHook | None = None,
+        on_foreign_item: ForeignItemHook | None = None,
+        on_counter_drift: DriftHook | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self._table = table_name
+        self._on_invalid_item = on_invalid_item
+        self._on_foreign_item = on_foreign_item
+        self._on_counter_drift = on_counter_drift
+        self._settle_seconds = settle_seconds
+        self._clock = clock
+
+    @property
+    def client(self) -> DynamoDBClient:
+        """The DynamoDB client the reader calls (its configuration and event hooks)."""
+        return self._client
+
+    @property
+    def settle_seconds(self) -> float:
+        return self._settle_seconds
+
+    def settle_boundary(self) -> str:
+        """The update feed's boundary now: sessions updated before it are served, later ones wait."""
+        return canonical_instant(self._clock() - self._settle_seconds)
+
+    def read_page(
+        self, namespace: str, query: SessionQuery, *, take: int, skip: int = 0, after: Resume | None = None
+    ) -> SessionPage:
+        """One page of the namespace's sessions that ``query`` selects, in its order, and the total number that
+        match. ``take=0`` answers only the count. The page starts after ``skip`` sessions, or where ``after`` (a
+        previous page's ``resume``) says."""
+        assert not (skip and after), "a page starts after skip sessions or at a cursor, not both"
+        stats = ReadStats()
+        plan = plan_page(namespace, query, self.settle_boundary(), after)
+        counted = 0 if query.empty else self._count(namespace, query, stats)
+        if query.empty or take == 0 or plan.key_range.empty:
+            feed = query.sort is Sort.UPDATED
+            unchanged = after if after is not None else Resume(from_time=plan.key_range.start)
+            return SessionPage([], counted, plan.view.name, stats, resume=unchanged if feed else None)
+        start = self._start(plan, namespace, skip, after, stats)
+        read = self._read(plan, start, take, stats) if start.more else _Read()
+        count = self._prove_count(query, plan, counted, start, read, proves=after is None)
+        entry_positions = [entry_position(plan.view, document) for document in read.documents]
+        sessions, positions, invalid, foreign = self._validate(read.documents, namespace)
+        return SessionPage(
+            sessions,
+            count,
+            plan.view.name,
+            stats,
+            invalid_items=invalid,
+            foreign_items=foreign,
+            more=read.more,
+            entries=len(read.documents),
+            positions=positions,
+            entry_positions=entry_positions,
+            resume=self._resume(query, plan, read, entry_positions),
+            read_cut=read.cut,
+        )
+
+    # ------------------------------------------------------------------ the steps
+
+    def _count(self, namespace: str, query: SessionQuery, stats: ReadStats) -> int:
+        """How many sessions the query selects: the view's counter (one GetItem), or, with a time range, counted
+        over the range's keys (no counter holds it)."""
+        plan = plan_count(namespace, query)
+        if plan is None:
+            return self._read_counter(namespace, query.filters, stats)
+        return self._count_entries(plan, stats)
+
+    def _start(self, plan: ReadPlan, namespace: str, skip: int, after: Resume | None, stats: ReadStats) -> _Start:
+        """Where the page's read starts: after a cursor's position, after ``skip`` entries, or at the start."""
+        if after is not None and after.after is not None:
+            return _Start(position_start_key(plan.view, namespace, plan.partition, after.after))
+        if skip:
+            return self._skip(plan, skip, stats)
+        return _Start()
+
+    def _prove_count(
+        self, query: SessionQuery, plan: ReadPlan, counted: int, start: _Start, read: _Read, *, proves: bool
+    ) -> int:
+        """The count to answer. A counter's figure is checked against what the read saw, when the page covers
+        exactly the sessions the counter counts (no range, the default order, from the start or a skip): the view
+        ended (the figure is what was seen) or held more (at least that); a disagreement is reported as drift."""
+        if not proves or query.sort is Sort.UPDATED or query.ranged:
+            return counted
+        seen = start.passed + len(read.documents)
+        count = max(counted, seen) if read.more else seen
+        if count != counted and self._on_counter_drift is not None:
+            self._on_counter_drift(plan.view.name, counted, count)
+        return count
+
+    @staticmethod
+    def _resume(
+        query: SessionQuery, plan: ReadPlan, read: _Read, entry_positions: list[dict[str, str]]
+    ) -> Resume | None:
+        """Where the next page starts: after the page's last entry while more follow; in the feed, once the read
+        reached the settle boundary, at the boundary (every entry below it has been seen, later ones are above)."""
+        if read.more and entry_positions:
+            return Resume(after=entry_positions[-1])
+        if query.sort is Sort.UPDATED:
+            return Resume(from_time=plan.key_range.end)
+        return None
+
+    # ------------------------------------------------------------------ DynamoDB
+
+    def _call(self, stats: ReadStats, operation: Callable[..., Any], **request: Any) -> Any:
+        request["ReturnConsumedCapacity"] = "TOTAL"
+        started = time.perf_counter()
+        try:
+            response = operation(**request)
+        finally:
+            stats.dynamodb_seconds += time.perf_counter() - started
+            stats.calls += 1
+        capacity = response.get("ConsumedCapacity")
+        if isinstance(capacity, dict):
+            stats.consumed_capacity += float(capacity.get("CapacityUnits", 0.0))
+        stats.items_read += int(response.get("ScannedCount", 1 if "Item" in response else 0))
+        stats.retries += int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
+        return response
+
+    def _read_counter(self, namespace: str, filters: SessionFilter, stats: ReadStats) -> int:
+        view = page_view(Sort.NEWEST_FIRST, filters)
+        key = counter_key(namespace, view, filters.user_id, filters.charger_id, filters.status)
+        response = self._call(stats, self._client.get_item, TableName=self._table, Key=key, **COUNTER_PROJECTION)
+        return max(counter_value(response.get("Item")), 0)
+
+    def _count_entries(self, plan: ReadPlan, stats: ReadStats) -> int:
+        """How many entries the plan selects: ``Select=COUNT`` over the range's keys (the view's KEYS_ONLY twin
+        where the plan needs no filter), following ``LastEvaluatedKey`` to the range's end."""
+        if plan.key_range.empty:
+            return 0
+        request = plan.request(self._table, keys_only=plan.keys_only)
+        request["Select"] = "COUNT"
+        counted = 0
+        while True:
+            response = self._call(stats, self._client.query, **request)
+            counted += int(response["Count"])
+            if "LastEvaluatedKey" not in response:
+                return counted
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def _skip(self, plan: ReadPlan, skip: int, stats: ReadStats) -> _Start:
+        """Pass over the first ``skip`` entries the plan selects by counting keys, not reading items (on the view's
+        KEYS_ONLY twin when the plan allows it). With a filter, ``Count`` counts the entries that match and
+        ``Limit`` the entries passed over, so the count never overshoots ``skip``."""
+        keys_only = plan.keys_only
+        request = plan.request(self._table, keys_only=keys_only)
+        request["Select"] = "COUNT"
+        passed = 0
+        while passed < skip:
+            response = self._call(stats, self._client.query, **request, Limit=skip - passed)
+            passed += int(response["Count"])
+            last_key = response.get("LastEvaluatedKey")
+            if last_key is None:
+                return _Start(None, passed, more=False)
+            request["ExclusiveStartKey"] = last_key
+        start: Item = request["ExclusiveStartKey"]
+        return _Start(item_start_key(plan.view, start, plan.partition) if keys_only else start, passed)
+
+    def _read(self, plan: ReadPlan, start: _Start, take: int, stats: ReadStats) -> _Read:
+        """Up to ``take`` items the plan selects after the start, in its order. The read asks for one item more than
+        the page, so that a page that ends with the view says so. Behind a filter each call's ``Limit`` comes from
+        :func:`next_limit`; the read ends early once it holds :data:`MEGABYTES_HELD_PER_ANSWER`."""
+        request = plan.request(self._table)
+        if start.key is not None:
+            request["ExclusiveStartKey"] = start.key
+        documents: list[dict[str, Any]] = []
+        scanned = 0
+        held = 0.0  # megabytes of items held: of each call DynamoDB ended at 1 MB, the share that matched
+        limit = take + 1
+        while len(documents) <= take:
+            response = self._call(stats, self._client.query, **request, Limit=limit)
+            documents.extend(from_item(item) for item in response["Items"])
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            passed = int(response.get("ScannedCount", limit))
+            scanned += passed
+            if passed < limit:  # DynamoDB ended the call at 1 MB, not at Limit
+                held += len(response["Items"]) / max(passed, 1)
+                if held >= MEGABYTES_HELD_PER_ANSWER and documents:
+                    return _Read(documents, more=True, cut=True)
+            limit = next_limit(take + 1 - len(documents), scanned, len(documents))
+        if len(documents) > take:
+            return _Read(documents[:take], more=True)
+        return _Read(documents)
+
+    def _validate(
+        self, documents: list[dict[str, Any]], namespace: str
+    ) -> tuple[list[ChargingSession], list[int], int, int]:
+        """Stored items that do not fit the contract, or that claim another namespace than the caller's, are
+        left out of the page and reported, never answered."""
+        sessions: list[ChargingSession] = []
+        positions: list[int] = []
+        invalid = foreign = 0
+        for position, document in enumerate(documents):
+            key = {PK: str(document.get(PK)), SK: str(document.get(SK))}
+            if document.get("namespaceId") != namespace:
+                foreign += 1
+                if self._on_foreign_item is not None:
+                    self._on_foreign_item(key, str(document.get("namespaceId")))
+                continue
+            try:
+                sessions.append(ChargingSession.model_validate(document))
+                positions.append(position)
+            except ValidationError as error:
+                invalid += 1
+                if self._on_invalid_item is not None:
+                    self._on_invalid_item(key, error)
+        return sessions, positions, invalid, foreign
