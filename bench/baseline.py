@@ -12,12 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from charging_sessions.dynamodb_json import Item, from_item
-from charging_sessions.storage_layout import namespace_sessions_query
+from charging_sessions.query import SELECTING_PARAMETERS
+from charging_sessions.storage.dynamodb_json import Item, from_item
+from charging_sessions.storage.requests import namespace_sessions_query
 from local_toolkit.reference_model import list_page
-
-TEXT_PARAMETERS = ("userId", "chargerId", "status", "createdFrom", "createdTo", "updatedFrom", "updatedTo", "sort")
-"""The API's parameters the reference model takes as they are (``skip`` and ``take`` are numbers)."""
 
 
 def read_namespace(client: Any, table: str, namespace: str) -> Iterator[Item]:
@@ -37,7 +35,7 @@ def answer(
     """The page and count the reference model answers ``query`` (filters, time ranges, sort, skip, take as the API
     takes them) over ``documents``. The update feed (``sort=updatedAt``) serves only sessions updated before
     ``settled_before``: the settle boundary of the reader it is compared with (``SessionReader.settle_boundary``)."""
-    arguments: dict[str, Any] = {name: query[name] for name in TEXT_PARAMETERS if name in query}
+    arguments: dict[str, Any] = {name: query[name] for name in SELECTING_PARAMETERS if name in query}
     for name in ("skip", "take"):
         if name in query:
             arguments[name] = int(query[name])
@@ -46,10 +44,3 @@ def answer(
             raise ValueError("sort=updatedAt needs settled_before: the settle boundary of the reader compared with")
         arguments["settledBefore"] = settled_before
     return list_page(documents, **arguments)
-
-
-def list_sessions(
-    client: Any, table: str, namespace: str, query: Mapping[str, Any], *, settled_before: str | None = None
-) -> tuple[list[Any], int]:
-    """The whole baseline: read everything, deserialize, answer ``query`` (see :func:`answer`)."""
-    return answer(read_documents(client, table, namespace), query, settled_before=settled_before)

@@ -159,7 +159,7 @@ _DROPPED_FOR_SIDE = (
 )
 
 
-def _unfiltered(params: Mapping[str, Any]) -> dict[str, Any]:
+def unfiltered(params: Mapping[str, Any]) -> dict[str, Any]:
     """The request without what hides entries from the answer (COUNT, filters, projections); names and
     values only those expressions used are dropped too (DynamoDB refuses unused ones)."""
     side = {key: value for key, value in params.items() if key not in _DROPPED_FOR_SIDE}
@@ -187,7 +187,7 @@ def call_cost(call: Call, meter: Meter) -> CallCost:
         item = response.get("Item")
         side = False
         if item is not None and any(key in params for key in ("ProjectionExpression", "AttributesToGet")):
-            item = meter.side_call("GetItem", _unfiltered(params)).get("Item")
+            item = meter.side_call("GetItem", unfiltered(params)).get("Item")
             side = True
         size = item_size(item) if item else 0
         return CallCost("GetItem", None, 1 if item else 0, size, read_units(size, consistent=consistent), side)
@@ -195,7 +195,7 @@ def call_cost(call: Call, meter: Meter) -> CallCost:
         side = any(key in params for key in _DROPPED_FOR_SIDE)
         items = response.get("Items", [])
         if side:
-            replay = meter.side_call(call.operation, _unfiltered(params))
+            replay = meter.side_call(call.operation, unfiltered(params))
             if replay.get("ScannedCount") != response.get("ScannedCount") or replay.get(
                 "LastEvaluatedKey"
             ) != response.get("LastEvaluatedKey"):

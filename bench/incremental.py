@@ -259,8 +259,8 @@ def sync_loop(
 ) -> dict[str, Any]:
     """The mirror's first full sync, writes, a poll inside the settle window, and the resume (module doc).
     ``writer_client`` writes and reads the reference (not metered)."""
+    from charging_sessions.storage.writer import PutOutcome, SessionWriter
     from charging_sessions.time_range import canonical_instant
-    from charging_sessions.writer import PutOutcome, SessionWriter
 
     reader = function.reader
     mirror = Mirror(HandlerTimer(function, namespace, {"sort": "updatedAt", "take": str(take)}), take)

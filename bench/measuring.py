@@ -38,7 +38,7 @@ def progress(message: str) -> None:
 
 @dataclass
 class BenchClock:
-    """The reader's clock in the benchmark (``SessionReader(clock=...)``, as tests/integration/test_update_feed.py
+    """The reader's clock in the benchmark (``build_reader(..., clock=...)``, as tests/integration/test_update_feed.py
     uses it): a simulated present, ``CLOCK_AFTER_DATA_SECONDS`` after the last ``updatedAt`` loaded, moved only by
     the sync loop. The demo data spans a year from 2026-01-01 and may run past the machine's date, and the feed
     serves only sessions updated ``FEED_SETTLE_SECONDS`` before now: on the machine's clock part of the data would
@@ -59,20 +59,12 @@ class BenchClock:
 
 
 def reader_on_clock(function: ModuleType, table: str, clock: BenchClock) -> Any:
-    """The function's reader as ``app.py`` builds it (its client, hooks and settle window), on ``clock``."""
-    from charging_sessions.observability import report_counter_drift, report_foreign_item, report_invalid_item
-    from charging_sessions.reader import SessionReader
+    """The function's reader as ``app.py`` builds it (its client, hooks and settle window), on ``table`` and
+    ``clock``."""
+    from charging_sessions.listing import build_reader
 
-    current = function.reader
-    return SessionReader(
-        current.client,
-        table,
-        on_invalid_item=report_invalid_item,
-        on_foreign_item=report_foreign_item,
-        on_counter_drift=report_counter_drift,
-        settle_seconds=current.settle_seconds,
-        clock=clock,
-    )
+    settings = function.settings.model_copy(update={"table_name": table})
+    return build_reader(function.reader.client, settings, clock=clock)
 
 
 def percentile(samples: Sequence[float], share: float) -> float:

@@ -179,23 +179,6 @@ def request_queries(namespace: str, size: int, deep_skip: int, span: Span) -> di
     }
 
 
-def session_query(query: Mapping[str, str]) -> Any:
-    """The reader's ``SessionQuery`` for API query parameters (bounds in canonical form, as the function's
-    validation makes them)."""
-    from charging_sessions.reader import SessionFilter, SessionQuery, Sort
-    from charging_sessions.time_range import TimeRange, canonical_bound
-
-    def bound(name: str) -> str | None:
-        return canonical_bound(query[name]) if name in query else None
-
-    return SessionQuery(
-        SessionFilter(query.get("userId"), query.get("chargerId"), query.get("status")),
-        TimeRange(bound("createdFrom"), bound("createdTo")),
-        TimeRange(bound("updatedFrom"), bound("updatedTo")),
-        Sort(query.get("sort", Sort.NEWEST_FIRST.value)),
-    )
-
-
 def measure_baseline(
     client: Any,
     table: str,
@@ -211,7 +194,8 @@ def measure_baseline(
 
     def action() -> tuple[float, list[str], int]:  # no state to warm: no warm-up run
         began = time.perf_counter()
-        page, count = baseline.list_sessions(client, table, namespace, query, settled_before=settled_before)
+        documents = baseline.read_documents(client, table, namespace)
+        page, count = baseline.answer(documents, query, settled_before=settled_before)
         wall = time.perf_counter() - began
         return wall, [document["id"] for document in page], count
 
@@ -246,7 +230,7 @@ def quiet_function(sink: TextIO) -> Iterator[None]:
 
 def load(client: Any, table: str, counts: Mapping[str, int]) -> tuple[float, dict[str, Span]]:
     """Load the demo data: seconds taken, and each namespace's span."""
-    from charging_sessions.writer import SessionWriter
+    from charging_sessions.storage.writer import SessionWriter
     from local_toolkit.demo_data import generate_sessions
 
     spans: dict[str, Span] = {}
@@ -262,11 +246,12 @@ def verify_emulation(client: Any, sessions: int, deep_skip: int) -> int:
     patches: the answers must be identical. Reads that would return hundreds of whole items (slow in moto
     as released) are checked in their ``Select=COUNT`` form, which pages the same way. Then cancelled
     transactions like the writer's must leave the table as it was, with and without the patches."""
-    from bench.capacity import Meter, _unfiltered
+    from bench.capacity import Meter, unfiltered
     from bench.emulation import check_equivalence, check_rollback
-    from charging_sessions.reader import SessionFilter, SessionReader, Sort
-    from charging_sessions.settings import DEFAULT_TAKE
-    from charging_sessions.storage_layout import namespace_sessions_query
+    from charging_sessions.listing import build_reader
+    from charging_sessions.query import SessionQuery, Sort
+    from charging_sessions.settings import DEFAULT_TAKE, Settings
+    from charging_sessions.storage.requests import namespace_sessions_query
     from local_toolkit.template_table import create_table
 
     create_table(client, CHECK_TABLE)
@@ -274,24 +259,20 @@ def verify_emulation(client: Any, sessions: int, deep_skip: int) -> int:
     _, spans = load(client, CHECK_TABLE, {namespace: sessions, NEIGHBOUR: 300})
     meter = Meter(client).install()
     try:
-        reader = SessionReader(client, CHECK_TABLE, clock=clock_after(spans))
+        settings = Settings.model_validate({"TABLE_NAME": CHECK_TABLE})
+        reader = build_reader(client, settings, clock=clock_after(spans))
         for query in request_queries(namespace, sessions, deep_skip, spans[namespace]).values():
-            reader.list_sessions(
-                namespace, query=session_query(query), skip=int(query.get("skip", 0)), take=int(query["take"])
-            )
-        user_and_charger = SessionFilter(user_id=demo_user(namespace), charger_id=demo_charger(namespace))
-        reader.list_sessions(namespace, user_and_charger, take=DEFAULT_TAKE)
+            skip, take = int(query.get("skip", 0)), int(query["take"])
+            reader.read_page(namespace, SessionQuery.from_parameters(query), skip=skip, take=take)
         for sort in Sort:  # a page at a cursor, in each order
-            first = reader.list_sessions(namespace, query=session_query({"sort": sort.value}), take=DEFAULT_TAKE)
-            reader.list_sessions(
-                namespace, query=session_query({"sort": sort.value}), take=DEFAULT_TAKE, after=first.resume
-            )
+            first = reader.read_page(namespace, SessionQuery(sort=sort), take=DEFAULT_TAKE)
+            reader.read_page(namespace, SessionQuery(sort=sort), take=DEFAULT_TAKE, after=first.resume)
         recorded = [(call.operation, call.params) for call in meter.take()]
     finally:
         meter.uninstall()
     # The side channel's replays of COUNT and filtered reads, and the baseline's read.
     recorded += [
-        (operation, _unfiltered(params))
+        (operation, unfiltered(params))
         for operation, params in recorded
         if params.get("Select") == "COUNT" or "FilterExpression" in params
     ]
@@ -310,11 +291,12 @@ def verify_emulation(client: Any, sessions: int, deep_skip: int) -> int:
 def cancelled_transactions(client: Any, namespace: str) -> list[list[dict[str, Any]]]:
     """Transactions shaped like the writer's (a session updated, a new one put, one deleted, a counter added to)
     that a failed condition cancels after they wrote."""
-    from charging_sessions import storage_layout as layout
+    from charging_sessions.storage import keys as layout
+    from charging_sessions.storage.requests import namespace_sessions_query
 
-    items = client.query(**layout.namespace_sessions_query(CHECK_TABLE, namespace), Limit=3)["Items"]
+    items = client.query(**namespace_sessions_query(CHECK_TABLE, namespace), Limit=3)["Items"]
     keys = [{name: item[name] for name in (layout.PK, layout.SK)} for item in items]
-    counter = layout.counter_key(namespace, layout.NAMESPACE, None, None, None)
+    counter = layout.namespace_counter_key(namespace)
     fails = {
         "ConditionCheck": {
             "TableName": CHECK_TABLE,
@@ -341,18 +323,6 @@ def cancelled_transactions(client: Any, namespace: str) -> list[list[dict[str, A
     new = {"Put": {"TableName": CHECK_TABLE, "Item": {**items[1], layout.SK: {"S": "2099-01-01T00:00:00.000Z#new"}}}}
     deleted = {"Delete": {"TableName": CHECK_TABLE, "Key": keys[1]}}
     return [[updated, new, added, fails], [deleted, added, fails]]
-
-
-def demo_user(namespace: str) -> str:
-    from local_toolkit.demo_data import demo_user_id
-
-    return demo_user_id(namespace, 1)
-
-
-def demo_charger(namespace: str) -> str:
-    from local_toolkit.demo_data import demo_charger_id
-
-    return demo_charger_id(namespace, 1)
 
 
 def sync_size(mode: Mode) -> int:
