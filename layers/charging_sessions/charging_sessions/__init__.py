@@ -1,1 +1,2 @@
-"""Shared code of the charging-sessions service: models, storage contract, repository, settings."""
+"""The layer shared by the functions: the contract (models), configuration, the query vocabulary, the use case
+(listing), the HTTP edge, and ``storage`` (everything DynamoDB-specific)."""

@@ -1,11 +1,5 @@
-"""Conditional requests (RFC 9110, section 13): the entity tag of a 200 and the ``If-None-Match`` test.
-
-The tag is strong: a SHA-256 over the namespace, the query as validated (defaults filled in, values in their
-canonical form) and the exact body, so two answers carry the same tag exactly when they are byte for byte the
-same answer to the same question of the same tenant. A client that sends the tag back in ``If-None-Match`` gets
-``304 Not Modified`` without a body while the answer has not changed. The read is the same either way: a 304
-saves the transfer, not the read units.
-"""
+"""Conditional requests (RFC 9110, section 13): the strong entity tag of a 200 and the ``If-None-Match`` test (a 304
+saves the transfer, not the read; ``docs/design.md``, "Entity tags")."""
 
 from __future__ import annotations
 

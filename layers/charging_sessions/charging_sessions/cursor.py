@@ -1,13 +1,5 @@
-"""Keyset cursors: ``nextCursor`` / ``cursor``, opaque to the client and tamper-evident.
-
-A cursor is ``<payload>.<tag>``, both base64url without padding. The payload is compact JSON: a version, the
-sort, a binding and the position where the walk resumes (see :class:`~charging_sessions.storage.positions.Resume`). The
-binding is a SHA-256 over the namespace and every parameter that selects or orders the sessions, so a cursor
-answers only the query it was made for (``take`` may change between pages); the namespace itself is not in the
-payload, and the partition read is always built from the caller's verified claims. The tag is an HMAC-SHA256
-over the payload with the current signing key; every key of the key set verifies, so the secret can be rotated
-without breaking the walks in progress (``docs/operations.md``, "Rotating the cursor key").
-"""
+"""Keyset cursors (``nextCursor`` / ``cursor``): opaque, HMAC-signed, bound to the namespace, filters, ranges and
+sort; every key of the key set verifies, so keys rotate without breaking walks (``docs/design.md``, "Cursors")."""
 
 from __future__ import annotations
 

@@ -1,11 +1,5 @@
-"""One deadline for the whole request, carried into every DynamoDB call and every retry.
-
-The client's timeouts and retries bound one call; a request that makes several calls under throttling would
-add up their backoffs past the function's timeout, and the caller would get Lambda's bare timeout instead of
-our envelope. So the handler starts a deadline from the invocation's remaining time less a margin (one attempt's
-connect + read timeout and a little more), and the client's hooks refuse to start an attempt, or to wait for a
-retry, that could end past it: the request then answers 503 with ``Retry-After`` before the function times out.
-"""
+"""One deadline for the whole request, carried into every DynamoDB call and retry, so that a request under
+throttling answers 503 before the function times out (``docs/design.md``, "One deadline per request")."""
 
 from __future__ import annotations
 

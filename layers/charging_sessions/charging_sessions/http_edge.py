@@ -1,12 +1,6 @@
-"""The HTTP edge as one policy: who the caller is, which parameters a route takes, and how every refusal
-and fault is answered (the error envelope, and its OpenAPI description).
-
-The order is fixed and written once, in :meth:`HttpEdge.admit`: identity first (401), then unknown
-parameter names (400), then the values (400, from Powertools' request validation). Powertools runs its
-request validation *before* user middleware, so a request with both a bad identity and a bad value reaches
-the ``RequestValidationError`` handler first; that handler therefore applies :meth:`HttpEdge.admit` too,
-and the guard middleware applies it to requests whose values are valid.
-"""
+"""The HTTP edge as one policy: who the caller is, which parameters a route takes, and how every refusal and fault
+is answered (the error envelope and its OpenAPI description). Its checks run in a fixed order, written once in
+:meth:`HttpEdge.admit` (``docs/design.md``, "The edge's order")."""
 
 from __future__ import annotations
 

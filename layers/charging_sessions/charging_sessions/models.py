@@ -1,8 +1,5 @@
-"""The API's data contract (the page in ``shared/spec``), defined once as pydantic models.
-
-Bounds follow the page literally: where it shows only an upper bound, only that bound is enforced.
-Optional fields are never ``null`` on the wire; they are left out when absent (``exclude_none``).
-"""
+"""The API's data contract (the page in ``shared/spec``), defined once as pydantic models: bounds as the page shows
+them; optional fields left out when absent, never ``null``."""
 
 from __future__ import annotations
 
@@ -76,6 +73,8 @@ DecimalString = Annotated[
 
 
 class ChargingSessionStatus(StrEnum):
+    """Whether the OCPP transaction is still running."""
+
     STARTED = "Started"
     STOPPED = "Stopped"
 
@@ -97,6 +96,8 @@ class StopReason(StrEnum):
 
 
 class ChargingIntentType(StrEnum):
+    """How the user (or the charger) asked for the charge."""
+
     IN_APP = "InApp"
     PERSONAL_KEYCARD = "PersonalKeycard"
     PLUG_N_CHARGE = "PlugNCharge"
@@ -109,11 +110,15 @@ class ChargingIntentType(StrEnum):
 
 
 class StartType(StrEnum):
+    """Whether the session was started remotely (an app, a console) or at the charger."""
+
     REMOTE = "Remote"
     LOCAL = "Local"
 
 
 class DayOfWeek(StrEnum):
+    """A day a tariff restriction applies on."""
+
     MON = "Mon"
     TUE = "Tue"
     WED = "Wed"
@@ -130,17 +135,23 @@ class _Model(BaseModel):
 
 
 class TimeOfDay(_Model):
+    """A wall-clock time in the tariff's time zone."""
+
     hour: Annotated[int, Field(le=23)]
     minute: Annotated[int, Field(le=59)]
 
 
 class PriceComponents(_Model):
+    """What a tariff element charges: a flat fee, per minute, per kWh (decimal strings)."""
+
     Flat: DecimalString | None = None
     PerMinute: DecimalString | None = None
     PerKilowattHour: DecimalString | None = None
 
 
 class TariffRestrictions(_Model):
+    """When a tariff element applies (times, days, energy, current, power, duration)."""
+
     startTime: TimeOfDay | None = None
     endTime: TimeOfDay | None = None
     daysOfWeek: list[DayOfWeek] | None = None
@@ -156,6 +167,8 @@ class TariffRestrictions(_Model):
 
 
 class TariffElement(_Model):
+    """One priced part of a tariff, with its restrictions."""
+
     id: Annotated[str, Field(min_length=21, max_length=21)]
     name: Annotated[str, Field(max_length=64)]
     backgroundColor: Annotated[str, Field(max_length=12)]
@@ -165,6 +178,8 @@ class TariffElement(_Model):
 
 
 class AltText(_Model):
+    """A tariff's description in one language."""
+
     language: Annotated[str, Field(min_length=2, max_length=2)]
     text: Annotated[str, Field(max_length=512)]
 
@@ -181,12 +196,16 @@ class Tariff(_Model):
 
 
 class PushNotificationPreferences(_Model):
+    """When the user wants to be notified during the session."""
+
     afterEnergy: SafeNumber | None = None
     afterDuration: SafeNumber | None = None
     afterPrice: DecimalString | None = None
 
 
 class ChargingIntentDetails(_Model):
+    """Options of a charging intent."""
+
     pushNotificationPreferences: PushNotificationPreferences | None = None
 
 

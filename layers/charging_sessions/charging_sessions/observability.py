@@ -1,18 +1,6 @@
-"""Logger, tracer and metrics shared by the function and the layer (Powertools), and the metric names
-the template's alarms and dashboard refer to.
-
-Powertools reads its own environment: ``POWERTOOLS_SERVICE_NAME`` (logs, metrics' ``service`` dimension,
-traces) and ``POWERTOOLS_METRICS_NAMESPACE``, which ``template.yaml`` sets for the function.
-
-Traces hold no session data. The function's Tracer decorators pass ``capture_response=False`` and
-``capture_error=False``: by default Powertools puts a traced function's whole return value (here a page of
-sessions: user ids, RFID tags, notes) and any exception object into the subsegment's metadata, and a large
-page then makes the subsegment bigger than the 64 KB UDP document the X-Ray daemon accepts, so it is dropped
-together with its annotations. What a trace holds: the annotations ``namespace``, ``filters`` (the filter
-combination, never the values) and ``view`` (:func:`record_request`, :func:`record_page`), Powertools'
-``ColdStart`` and ``Service``, the ``dynamodb`` metadata (calls and milliseconds), one subsegment per DynamoDB
-call (operation, table, index, consumed capacity: the X-Ray SDK records no keys or values), and for a fault
-the exception's type, message and stack frames, which the X-Ray SDK records itself."""
+"""Logger, tracer and metrics shared by the function and the layer (Powertools), the metric names the template's
+alarms and dashboard refer to, and what each request records. Traces hold no session data (``docs/design.md``,
+"Traces hold no data")."""
 
 from __future__ import annotations
 
@@ -33,6 +21,8 @@ metrics = Metrics()
 
 
 class MetricName:
+    """The metrics the function emits (namespace ``POWERTOOLS_METRICS_NAMESPACE``, dimension ``service``)."""
+
     REQUESTS = "Requests"
     SESSIONS_RETURNED = "SessionsReturned"
     VALIDATION_FAILURES = "ValidationFailures"

@@ -1,14 +1,6 @@
-"""Time ranges: ``createdFrom`` / ``createdTo`` on ``createdAt`` and ``updatedFrom`` / ``updatedTo`` on
-``updatedAt``, each half-open ``[from, to)``.
-
-A bound is an RFC 3339 date-time with ``Z`` or a UTC offset (``2026-03-01T10:00:00Z``,
-``2026-03-01T12:00:00.250+02:00``). It is turned into the canonical form ``createdAt`` is stored in (UTC,
-milliseconds, fixed width: ``2026-03-01T10:00:00.250Z``), so that the range is a key condition on a sort key
-(``storage_layout.sort_key_condition``). Stored timestamps are whole milliseconds, so a bound with finer
-digits is rounded up to the next millisecond: ``t >= x`` and ``t < x`` hold for a whole-millisecond ``t``
-exactly when they hold for ``x`` rounded up. A date alone, a time without an offset and an impossible date
-(``2026-02-30``, hour 24) are refused.
-"""
+"""Time ranges (``createdFrom``/``createdTo``, ``updatedFrom``/``updatedTo``), each half-open ``[from, to)``: RFC 3339
+bounds held in the canonical form timestamps are stored in, rounded up to the millisecond (``docs/design.md``,
+"Time bounds")."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Conversion between plain JSON-like values and DynamoDB's typed attribute values.
-
-boto3's TypeSerializer/TypeDeserializer go through ``Decimal`` and reject floats; this module maps
-numbers straight to ``int``/``float`` (the API's types), which is both simpler and faster on the read path.
-"""
+"""DynamoDB's typed attribute values to plain JSON-like values and back, numbers straight to ``int``/``float`` (boto3's
+serializers go through ``Decimal``)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Keys and views: every attribute name, key format and index of the one DynamoDB table, and the views (the table
 or an index, and how its partition key is made) a namespace's sessions are read through.
 
-Key parts taken from outside are escaped before they are joined with ``#`` (``docs/storage.md``, "Keys"), so no
+Key parts taken from outside are escaped before they are joined with ``#`` (``docs/storage.md``, "Key parts and escaping"), so no
 namespace, user or charger id can produce another tenant's key.
 """
 

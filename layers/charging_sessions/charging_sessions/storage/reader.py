@@ -1,7 +1,7 @@
 """The read path: one page of a namespace's sessions in a query's order, with an exact total ``count``.
 
 A read runs in named steps: count, start, read, prove the count, resume. Pages come from the indexes alone;
-``docs/storage.md`` ("Reading") says why each step costs what it does.
+``docs/design.md`` ("Reading behind a filter", "Counting and skipping") says why each step costs what it does.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ class _Read:
 
 class SessionReader:
     """Reads pages of a namespace's sessions. The update feed (``Sort.UPDATED``) serves only sessions whose
-    ``updatedAt`` is earlier than now minus ``settle_seconds`` (``docs/storage.md``, "The update feed")."""
+    ``updatedAt`` is earlier than now minus ``settle_seconds`` (``docs/storage.md``, "The update feed and updated ranges")."""
 
     def __init__(
         self,

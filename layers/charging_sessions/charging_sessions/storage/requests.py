@@ -39,14 +39,9 @@ def namespace_sample_scan(table: str, segment: int, total_segments: int, limit: 
 
 def sort_key_condition(start: str | None, end: str | None) -> tuple[str, dict[str, Any]]:
     """The sort-key part of a key condition for a canonical time range ``[start, end)`` on a view's sort key
-    (``None``: unbounded) and its values; ``("", {})`` without bounds.
-
-    Both sort keys are a fixed-width canonical timestamp then ``#id``, so for every stored key ``t >= start`` is
-    ``key >= start`` (a key whose time is exactly ``start`` is ``start#id``, which sorts after its prefix) and
-    ``t < end`` is ``key < end`` (``end#id`` sorts after ``end``). DynamoDB takes one condition on the sort key,
-    so both bounds are ``BETWEEN start AND end``: inclusive, but no stored key equals ``end`` (every key has
-    ``#id`` after its timestamp), so it is ``start <= key < end``. The caller must not ask for an empty range
-    (``start >= end``): DynamoDB refuses ``BETWEEN`` with its bounds reversed, and nothing can match it."""
+    (``None``: unbounded) and its values; ``("", {})`` without bounds. ``BETWEEN start AND end`` is exactly
+    ``start <= key < end`` on these keys (``docs/design.md``, "Sort-key ranges"); never called for an empty range,
+    whose reversed bounds DynamoDB refuses."""
     if start is not None and end is not None:
         assert start < end, "an empty range needs no query"
         return " AND #sk BETWEEN :from AND :to", {":from": {"S": start}, ":to": {"S": end}}

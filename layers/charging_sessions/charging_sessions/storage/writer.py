@@ -43,6 +43,8 @@ WRITE_ATTEMPTS = 8
 
 
 class PutOutcome(StrEnum):
+    """What ``put`` did."""
+
     CREATED = "created"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
@@ -52,6 +54,8 @@ class PutOutcome(StrEnum):
 
 
 class DeleteOutcome(StrEnum):
+    """What ``delete`` did."""
+
     DELETED = "deleted"
     ABSENT = "absent"
     """No such session: nothing to delete (a repeated delete)."""
