@@ -260,7 +260,7 @@ _ENVELOPE = ConfigDict(json_schema_mode_override="serialization", json_schema_se
 """``success`` has a default but is always sent: the schema marks it required, as the page does."""
 
 
-def _next_skip_is_optional(schema: dict[str, Any]) -> None:
+def _paging_fields_are_optional(schema: dict[str, Any]) -> None:
     """``nextSkip`` and ``nextCursor`` are left out on the last page: not required, although the envelope marks
     defaults required."""
     required = schema.get("required", [])
@@ -275,7 +275,7 @@ class ListChargingSessionsResponse(BaseModel):
     model_config = ConfigDict(
         json_schema_mode_override="serialization",
         json_schema_serialization_defaults_required=True,
-        json_schema_extra=_next_skip_is_optional,
+        json_schema_extra=_paging_fields_are_optional,
     )
 
     success: bool = True
