@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TOOLS_STAMP := $(TOOLS)/.installed
 PORT ?= 3000
 
-.PHONY: help run test lint typecheck unit template-lint openapi bench bench-smoke build deploy clean
+.PHONY: help run test lint typecheck tests unit template-lint openapi bench bench-smoke build deploy clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -28,7 +28,7 @@ $(TOOLS_STAMP): pyproject.toml
 run: $(STAMP) ## set up, then serve the API locally on an embedded DynamoDB emulation with demo data
 	$(BIN)/charging-sessions serve --port $(PORT)
 
-test: $(STAMP) $(TOOLS_STAMP) lint typecheck template-lint unit ## set up, lint, type-check, check the template, run every test
+test: $(STAMP) $(TOOLS_STAMP) lint typecheck template-lint tests ## set up, lint, type-check, check the template, run every test
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -37,8 +37,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+tests: $(STAMP) ## every test: unit, integration (moto), contract, end to end, the benchmark's smoke size (minutes)
 	$(BIN)/pytest
+
+unit: $(STAMP) ## the unit layer alone (seconds)
+	$(BIN)/pytest tests/unit
 
 openapi: $(STAMP) ## regenerate docs/openapi.json from the code
 	$(BIN)/charging-sessions openapi --output docs/openapi.json

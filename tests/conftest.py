@@ -18,14 +18,17 @@ harness.use_emulation(None, table_name="sessions-test")
 from moto import mock_aws  # noqa: E402
 
 from charging_sessions.aws_clients import dynamodb_client  # noqa: E402
-from charging_sessions.reader import SessionReader  # noqa: E402
+from charging_sessions.listing import build_reader  # noqa: E402
 from charging_sessions.settings import Settings  # noqa: E402
-from charging_sessions.writer import SessionWriter  # noqa: E402
+from charging_sessions.storage.reader import SessionReader  # noqa: E402
+from charging_sessions.storage.writer import SessionWriter  # noqa: E402
 from local_toolkit.template_table import create_table  # noqa: E402
 from tests.support import captured_logs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = "sessions-test"
+SETTLE_SECONDS = 5.0
+"""The update feed's settle window of the readers tests build themselves (the function's default too)."""
 
 
 @pytest.fixture
@@ -47,7 +50,7 @@ def table(client: Any) -> str:
 
 @pytest.fixture
 def reader(client: Any, table: str) -> SessionReader:
-    return SessionReader(client, table)
+    return SessionReader(client, table, settle_seconds=SETTLE_SECONDS)
 
 
 @pytest.fixture
@@ -57,16 +60,11 @@ def writer(client: Any, table: str) -> SessionWriter:
 
 @pytest.fixture
 def function(client: Any, table: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    """The Lambda function's module, its reader pointed at this test's emulated table."""
+    """The Lambda function's module, its reader (wired as the function wires it) pointed at this test's emulated
+    table."""
     module = harness.load_handler()
-    reader = SessionReader(
-        client,
-        table,
-        on_invalid_item=module.report_invalid_item,
-        on_foreign_item=module.report_foreign_item,
-        on_counter_drift=module.report_counter_drift,
-    )
-    monkeypatch.setattr(module, "reader", reader)
+    settings = module.settings.model_copy(update={"table_name": table})
+    monkeypatch.setattr(module, "reader", build_reader(client, settings))
     return module
 
 

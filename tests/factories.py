@@ -7,15 +7,15 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from charging_sessions.writer import MAX_ALT_TEXTS, MAX_NOTE_BYTES, MAX_TARIFF_ELEMENTS, stored_document
+from charging_sessions.models import format_timestamp
+from charging_sessions.storage.write_limits import MAX_ALT_TEXTS, MAX_NOTE_BYTES, MAX_TARIFF_ELEMENTS, stored_document
 
 _counter = itertools.count(1)
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def timestamp(minutes: int) -> str:
-    moment = EPOCH + timedelta(minutes=minutes)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return format_timestamp(EPOCH + timedelta(minutes=minutes))
 
 
 def make_session(

@@ -1,15 +1,18 @@
 """Helpers many test modules share: API Gateway events for the list route, calling the function, the
-reference answer, the function's captured logs, and the ``charging-sessions`` command in its own process."""
+reference answer, the function's captured logs (and that they hold no token), the sample event files, and the
+``charging-sessions`` command in its own process."""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -18,15 +21,29 @@ from local_toolkit.gateway import LambdaContext, http_api_event
 from local_toolkit.reference_model import page_ids as reference
 
 __all__ = [
+    "EVENTS",
     "LIST_SESSIONS_PATH",
+    "assert_token_absent",
     "call",
     "captured_logs",
+    "documented_events",
     "event",
     "oversized_writes",
     "reference",
     "respond",
     "run_cli",
 ]
+
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+"""The sample API Gateway events (``events/``), each listed in ``events/README.md`` with the status it gets."""
+_EVENT_ROW = re.compile(r"^\| `(?P<file>[\w.-]+\.json)` \|.*\| (?P<status>\d{3}) \|$")
+
+
+def documented_events() -> dict[str, int]:
+    """The event files ``events/README.md`` lists, with the status it promises for each."""
+    rows = (_EVENT_ROW.match(line) for line in (EVENTS / "README.md").read_text(encoding="utf-8").splitlines())
+    return {row["file"]: int(row["status"]) for row in rows if row}
 
 
 def run_cli(
@@ -73,6 +90,12 @@ def respond(function: ModuleType, request: dict[str, Any]) -> tuple[int, dict[st
     return int(response["statusCode"]), dict(response.get("headers") or {}), body if body else None
 
 
+def assert_token_absent(text: str, token: str) -> None:
+    """Neither the bearer token nor its claims (alone or with the header) appear in ``text``."""
+    header, payload, _ = token.split(".")
+    assert token not in text and payload not in text and f"{header}.{payload}" not in text
+
+
 @contextmanager
 def captured_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
     """The function's structured log records written inside the block, parsed."""
@@ -94,9 +117,9 @@ def oversized_writes() -> Iterator[None]:
     existed (or by other writers), which the read path must still serve."""
     import pytest
 
-    from charging_sessions import writer
+    from charging_sessions.storage import write_limits
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(writer, "MAX_NOTE_BYTES", 400_000)
-        patch.setattr(writer, "MAX_STORED_SESSION_BYTES", 400_000)
+        patch.setattr(write_limits, "MAX_NOTE_BYTES", 400_000)
+        patch.setattr(write_limits, "MAX_STORED_SESSION_BYTES", 400_000)
         yield

@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
-from charging_sessions.writer import SessionWriter
+from charging_sessions.storage.writer import SessionWriter
 from local_toolkit import harness
 from local_toolkit.gateway import make_token
 from local_toolkit.template_table import create_table

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from charging_sessions.writer import SessionWriter
+from charging_sessions.storage.writer import SessionWriter
 from tests.factories import make_session
 from tests.support import call, event
 

@@ -11,13 +11,16 @@ from typing import Any
 
 import pytest
 
-from charging_sessions import storage_layout as layout
-from charging_sessions.counter_check import sample_namespaces
-from charging_sessions.reader import SessionFilter, SessionReader
-from charging_sessions.writer import SessionWriter, stored_document
+from charging_sessions.query import SessionFilter, SessionQuery
+from charging_sessions.storage.counter_check import CounterChecker
+from charging_sessions.storage.items import session_item
+from charging_sessions.storage.keys import session_key
+from charging_sessions.storage.reader import SessionReader
+from charging_sessions.storage.write_limits import stored_document
+from charging_sessions.storage.writer import SessionWriter
 from local_toolkit.gateway import LambdaContext
 from local_toolkit.template_table import load_template
-from tests.conftest import TABLE
+from tests.conftest import SETTLE_SECONDS, TABLE
 from tests.factories import make_session
 from tests.integration.test_iam import granted_actions
 from tests.integration.test_observability import emf, metric_values
@@ -26,8 +29,7 @@ from tests.integration.test_observability import emf, metric_values
 @pytest.fixture
 def check(client: Any, table: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     module = importlib.import_module("check_counters.app")
-    monkeypatch.setattr(module, "client", client)
-    monkeypatch.setattr(module, "writer", SessionWriter(client, table))
+    monkeypatch.setattr(module, "checker", CounterChecker(client, table))
     monkeypatch.setattr(module, "settings", module.settings.model_copy(update={"counter_check_segments": 1}))
     return module
 
@@ -39,16 +41,14 @@ def test_drift_behind_the_writer_is_reported_and_repaired(
     capsys: pytest.CaptureFixture[str],
     logs: Callable[[], list[dict[str, Any]]],
 ) -> None:
-    reader = SessionReader(client, TABLE)
+    reader = SessionReader(client, TABLE, settle_seconds=SETTLE_SECONDS)
     sessions = [make_session(minute=i, user="u1") for i in range(5)]
     writer.load(sessions)
     writer.load([make_session(namespace="tenant-beta", minute=i) for i in range(3)])
-    client.delete_item(
-        TableName=TABLE, Key=layout.session_key("tenant-alpha", sessions[0]["createdAt"], sessions[0]["id"])
-    )
+    client.delete_item(TableName=TABLE, Key=session_key("tenant-alpha", sessions[0]["createdAt"], sessions[0]["id"]))
     extra = make_session(minute=20, user="u2")
-    client.put_item(TableName=TABLE, Item=layout.session_item(stored_document(extra), 1))
-    assert reader.list_sessions("tenant-alpha", SessionFilter(), take=0).count == 5  # the counter: stale
+    client.put_item(TableName=TABLE, Item=session_item(stored_document(extra), 1))
+    assert reader.read_page("tenant-alpha", SessionQuery(SessionFilter()), take=0).count == 5  # the counter: stale
 
     result = check.lambda_handler({}, LambdaContext())
     assert result["checked"] == 2
@@ -62,14 +62,14 @@ def test_drift_behind_the_writer_is_reported_and_repaired(
     assert drifted["namespace"] == "tenant-alpha"
     assert drifted["drifted"]["all#user#u2"] == [0, 1]
     for filters in ({}, {"user_id": "u1"}, {"user_id": "u2"}, {"user_id": "u2", "charger_id": "charger-1"}):
-        page = reader.list_sessions("tenant-alpha", SessionFilter(**filters), take=100)
+        page = reader.read_page("tenant-alpha", SessionQuery(SessionFilter(**filters)), take=100)
         assert page.count == len(page.sessions), filters
     assert check.lambda_handler({}, LambdaContext())["drifted_counters"] == 0
 
 
 def test_the_sample_holds_only_namespaces_with_sessions(client: Any, writer: SessionWriter) -> None:
     writer.load([make_session(namespace=namespace) for namespace in ("a#b", "a%23b", "plain")])
-    found = sample_namespaces(client, TABLE, segments=1, limit=1000, rng=random.Random(1))  # noqa: S311
+    found = CounterChecker(client, TABLE).sample(segments=1, limit=1000, rng=random.Random(1))  # noqa: S311
     assert found == ["a#b", "a%23b", "plain"]
 
 
@@ -77,7 +77,7 @@ def test_the_check_policy_grants_exactly_the_calls_it_makes(
     check: ModuleType, client: Any, writer: SessionWriter
 ) -> None:
     writer.load([make_session(minute=i) for i in range(3)])
-    client.put_item(TableName=TABLE, Item=layout.session_item(stored_document(make_session(minute=9)), 1))
+    client.put_item(TableName=TABLE, Item=session_item(stored_document(make_session(minute=9)), 1))
     made: set[str] = set()
 
     def record(event_name: str, **_: Any) -> None:

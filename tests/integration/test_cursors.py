@@ -18,11 +18,13 @@ from hypothesis import strategies as st
 
 from charging_sessions.cursor import CursorCodec, CursorKeys
 from charging_sessions.cursor_secret import load_cursor_keys
-from charging_sessions.reader import SessionReader
+from charging_sessions.query import EXCLUSIVE_PARAMETERS, SessionQuery
 from charging_sessions.settings import ConfigurationError, Settings
-from charging_sessions.writer import SessionWriter
+from charging_sessions.storage.positions import Resume
+from charging_sessions.storage.reader import SessionReader
+from charging_sessions.storage.writer import SessionWriter
 from local_toolkit.template_table import create_table
-from tests.conftest import TABLE
+from tests.conftest import SETTLE_SECONDS, TABLE
 from tests.factories import make_session, timestamp
 from tests.support import call, event, reference
 
@@ -111,7 +113,7 @@ def test_a_cursor_walk_returns_every_session_once_in_order(
 ) -> None:
     table = f"{TABLE}-walk-{next(_tables)}"
     create_table(client, table)
-    monkeypatch.setattr(function, "reader", SessionReader(client, table))
+    monkeypatch.setattr(function, "reader", SessionReader(client, table, settle_seconds=SETTLE_SECONDS))
     sessions = sessions_for(draws)
     SessionWriter(client, table).load(sessions)
     query = {name: value for name, value in parameters.items() if name != "take"}
@@ -137,14 +139,14 @@ def test_the_last_page_carries_no_cursor_even_when_it_ends_exactly_at_take(
 def test_a_page_read_at_a_cursor_costs_the_same_at_any_depth(function: ModuleType, writer: SessionWriter) -> None:
     writer.load([make_session(minute=i) for i in range(60)])
     costs: list[int] = []
-    original = function.reader.list_sessions
+    original = function.reader.read_page
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         page = original(*args, **kwargs)
         costs.append(page.stats.calls * 1000 + page.stats.items_read)
         return page
 
-    function.reader.list_sessions = recording
+    function.reader.read_page = recording
     pages = walk(function, {"take": 5})
     assert len(pages) == 12
     assert len(set(costs[1:-1])) == 1, costs  # every page but the first (no start key) and the last (shorter)
@@ -225,7 +227,7 @@ def test_a_cursor_signed_with_another_key_answers_400(function: ModuleType, stoc
     forged = other.issue(
         "-createdAt",
         binding_of_real_query,
-        function.reader.list_sessions("tenant-alpha", take=2).resume or pytest.fail("no resume"),
+        function.reader.read_page("tenant-alpha", SessionQuery(), take=2).resume or pytest.fail("no resume"),
     )
     assert (
         refused(function, query_string({"cursor": forged})) == "cursor has been altered or was not issued by this API"
@@ -283,6 +285,15 @@ def test_cursor_with_skip_answers_400(function: ModuleType, stocked: None, skip:
     assert message == "cursor and skip cannot be combined: a cursor already says where the page starts"
 
 
+def test_cursor_with_a_bad_skip_names_both_problems(function: ModuleType, stocked: None) -> None:
+    cursor = first_cursor(function)
+    message = refused(function, "skip=-1&" + query_string({"cursor": cursor}))
+    assert message == (
+        f"{EXCLUSIVE_PARAMETERS[('cursor', 'skip')]}; "
+        "Invalid query parameter 'skip': input should be greater than or equal to 0"
+    )
+
+
 # ---------------------------------------------------------------- keys
 
 
@@ -304,8 +315,6 @@ def test_keys_come_from_secrets_manager_and_a_rotation_keeps_walks_valid(
 
     monkeypatch.setattr(parameters, "get_secret", counting)
     codec = CursorCodec(lambda: load_cursor_keys(configured))
-    from charging_sessions.reader import Resume
-
     issued = codec.issue("-createdAt", "b", Resume(after={"sk": "x"}))
     assert codec.open(issued, "-createdAt", "b", ("sk",)) == Resume(after={"sk": "x"})
     assert load_cursor_keys(configured).signing == old.encode()  # the secret wins over a local key
@@ -334,9 +343,3 @@ def test_without_a_key_the_function_answers_500_without_detail(
     assert "CURSOR" not in body["message"]
     with pytest.raises(ConfigurationError):
         load_cursor_keys(Settings.model_validate({"TABLE_NAME": TABLE}))
-
-
-@pytest.mark.parametrize("secret", [{"current": "short"}, {"accepted": []}, {"current": "k" * 40, "accepted": "x"}])
-def test_unusable_secrets_are_refused(secret: dict[str, Any]) -> None:
-    with pytest.raises(ValueError):
-        CursorKeys.from_secret(secret)

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from charging_sessions.deadline import REQUEST_DEADLINE, Deadline, DeadlineExceeded
-from charging_sessions.writer import SessionWriter
+from charging_sessions.deadline import REQUEST_DEADLINE
+from charging_sessions.storage.writer import SessionWriter
 from local_toolkit.gateway import LambdaContext
 from local_toolkit.template_table import load_template
 from tests.factories import make_session
@@ -94,19 +94,3 @@ def test_without_time_pressure_the_same_faults_are_retried_through(
     function.reader.client.meta.events.register_first("before-send.dynamodb", ThrottledTwiceEachCall(clock))
     response = function.lambda_handler(event("skip=10&take=5"), Context(clock, 60))
     assert response["statusCode"] == 200
-
-
-def test_the_deadline_refuses_an_attempt_or_a_retry_that_cannot_fit() -> None:
-    clock = Clock()
-    deadline = Deadline(clock)
-    deadline.attempt_seconds = 1.5
-    deadline.check()  # unset: no limit
-    with deadline.running(3.0):
-        deadline.check()
-        deadline.check_retry(attempts=1)  # 1 s backoff + 1.5 s fits in 3 s
-        with pytest.raises(DeadlineExceeded):
-            deadline.check_retry(attempts=2)  # 2 s + 1.5 s does not
-        clock.sleep(3.0)
-        with pytest.raises(DeadlineExceeded):
-            deadline.check()
-    deadline.check()  # the block ended: no limit again

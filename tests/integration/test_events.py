@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 import urllib.parse
 from types import ModuleType
@@ -12,15 +11,11 @@ from typing import Any
 import pytest
 
 from charging_sessions.models import ChargingSession
+from charging_sessions.storage.writer import SessionWriter
 from charging_sessions.time_range import canonical_instant
-from charging_sessions.writer import SessionWriter
 from local_toolkit.demo_data import generate_session_list
-from tests.conftest import ROOT
-from tests.support import call, reference, respond, run_cli
+from tests.support import EVENTS, call, documented_events, reference, respond, run_cli
 from tests.support import event as list_event
-
-EVENTS = ROOT / "events"
-ROW = re.compile(r"^\| `(?P<file>[\w.-]+\.json)` \|.*\| (?P<status>\d{3}) \|$")
 
 
 def walked_before(function: ModuleType, event: dict[str, Any], cursor: str) -> int:
@@ -40,16 +35,7 @@ def walked_before(function: ModuleType, event: dict[str, Any], cursor: str) -> i
     raise AssertionError("the walk did not reach the event's cursor")
 
 
-def documented() -> dict[str, int]:
-    rows = (ROW.match(line) for line in (EVENTS / "README.md").read_text(encoding="utf-8").splitlines())
-    return {row["file"]: int(row["status"]) for row in rows if row}
-
-
-def test_every_event_file_is_documented_and_every_documented_file_exists() -> None:
-    assert set(documented()) == {path.name for path in EVENTS.glob("*.json")}
-
-
-@pytest.mark.parametrize(("name", "expected"), sorted(documented().items()))
+@pytest.mark.parametrize(("name", "expected"), sorted(documented_events().items()))
 def test_event(function: ModuleType, writer: SessionWriter, name: str, expected: int) -> None:
     sessions = generate_session_list()
     writer.load(sessions)
@@ -80,7 +66,7 @@ def test_event(function: ModuleType, writer: SessionWriter, name: str, expected:
         ChargingSession.model_validate(session)
 
 
-@pytest.mark.parametrize(("name", "expected"), sorted(documented().items()))
+@pytest.mark.parametrize(("name", "expected"), sorted(documented_events().items()))
 def test_invoke_prints_the_response_alone_on_stdout(name: str, expected: int) -> None:
     """``charging-sessions invoke EVENT | jq .statusCode`` works as with ``sam local invoke``: stdout is the
     response and nothing else (one JSON document), the function's logs and metrics go to stderr."""

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError, ConnectTimeoutError
 
 from charging_sessions.models import ChargingSession
-from charging_sessions.writer import SessionWriter
+from charging_sessions.storage.writer import SessionWriter
 from tests.factories import make_session
 from tests.support import call, event, reference
 
@@ -177,7 +177,7 @@ def test_internal_failures_answer_500_without_internals(
     def fail(*_: Any, **__: Any) -> Any:
         raise failure
 
-    monkeypatch.setattr(function.reader, "list_sessions", fail)
+    monkeypatch.setattr(function.reader, "read_page", fail)
     status, body = call(function, event())
     assert status == 500
     assert body == {"success": False, "message": "Internal server error"}
@@ -240,18 +240,6 @@ def test_only_the_configured_claim_selects_the_namespace(function: ModuleType, s
     assert call(function, event(claims=decoys, namespace=None))[0] == 401
 
 
-def test_the_claim_name_is_configuration() -> None:
-    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
-
-    from charging_sessions.http_edge import UnauthorizedError, caller_namespace
-
-    request = APIGatewayProxyEventV2(event(claims={"custom:tenant": "t-1", "namespaceId": "t-2"}, namespace=None))
-    assert caller_namespace(request, "custom:tenant") == "t-1"
-    assert caller_namespace(request, "namespaceId") == "t-2"
-    with pytest.raises(UnauthorizedError):
-        caller_namespace(request, "tenant")
-
-
 @pytest.mark.parametrize("namespace", ["a[b]c", "[abc", "abc]", "map[", "mapping[x]", "x[]", "ma[p]"])
 def test_brackets_elsewhere_are_ordinary_namespace_characters(
     function: ModuleType, writer: SessionWriter, namespace: str
@@ -260,28 +248,3 @@ def test_brackets_elsewhere_are_ordinary_namespace_characters(
     status, body = call(function, event(namespace=namespace))
     assert (status, body["count"]) == (200, 1)
     assert body["chargingSessions"][0]["namespaceId"] == namespace
-
-
-@pytest.mark.parametrize(
-    ("value", "structure"),
-    [
-        ("[a b]", True),
-        ("[a]", True),
-        ("[]", True),
-        ("[[a] [b]]", True),
-        ("map[k:v]", True),
-        ("map[k:v other:w]", True),
-        ("map[]", True),
-        ("a[b]c", False),
-        ("[abc", False),
-        ("abc]", False),
-        ("map[", False),
-        ("map]", False),
-        ("Map[k:v]", False),
-        ("tenant-alpha", False),
-    ],
-)
-def test_the_structure_rule_is_exactly_brackets_at_both_ends(value: str, structure: bool) -> None:
-    from charging_sessions.http_edge import is_stringified_structure
-
-    assert is_stringified_structure(value) is structure

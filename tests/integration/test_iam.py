@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from charging_sessions.writer import SessionWriter
+from charging_sessions.storage.writer import SessionWriter
 from local_toolkit.template_table import load_template
 from tests.factories import make_session
 from tests.support import call, event

@@ -12,14 +12,13 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics.provider import cold_start
 from botocore.exceptions import ClientError
 
-from charging_sessions.writer import SessionWriter
+from charging_sessions.storage.writer import SessionWriter
 from local_toolkit import gateway
 from tests.factories import make_session
-from tests.support import event
+from tests.support import assert_token_absent, event
 
 Logs = Callable[[], list[dict[str, Any]]]
 TOKEN = gateway.make_token("tenant-alpha")
@@ -126,7 +125,7 @@ def test_a_dynamodb_fault(
             {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded for table sessions-test"}}, "Query"
         )
 
-    monkeypatch.setattr(function.reader, "list_sessions", throttled)
+    monkeypatch.setattr(function.reader, "read_page", throttled)
     request = event("chargerId=c1")
     response, context = invoke(function, request)
     assert response["statusCode"] == 500
@@ -169,11 +168,6 @@ def everything_at_debug(function: ModuleType) -> Iterator[io.StringIO]:
         logger.refresh_sample_rate_calculation()
 
 
-def assert_token_absent(text: str, token: str) -> None:
-    header, payload, _ = token.split(".")
-    assert token not in text and payload not in text and f"{header}.{payload}" not in text
-
-
 @pytest.mark.parametrize("query", ["take=2", "take=lots", "namespaceId=x"])
 def test_at_debug_level_no_log_holds_the_bearer_token(
     function: ModuleType,
@@ -197,29 +191,3 @@ def test_at_debug_level_no_log_holds_the_bearer_token(
     output = capsys.readouterr()
     for text in (json.dumps(records), everything_at_debug.getvalue(), caplog.text, output.out, output.err):
         assert_token_absent(text, TOKEN)
-
-
-def test_the_edge_never_prints_the_event_even_with_powertools_dev_set(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """``POWERTOOLS_DEV=true`` turns the Powertools resolver's debug mode on unless the code switches it off,
-    and debug mode prints every event (headers included) to stdout, i.e. to CloudWatch."""
-    from charging_sessions.http_edge import HttpEdge, error_response
-
-    monkeypatch.setenv("POWERTOOLS_DEV", "true")
-    edge = HttpEdge(namespace_claim="namespaceId")
-
-    @edge.get("/probe", responses={200: {"description": "ok"}})
-    def probe() -> Response[Any]:
-        return error_response(200, "ok")
-
-    request = gateway.http_api_event(
-        path="/probe",
-        raw_query="",
-        headers={"host": "api.test", "authorization": f"Bearer {TOKEN}"},
-        claims={"namespaceId": "tenant-alpha"},
-    )
-    context: Any = gateway.LambdaContext()  # the parts of Lambda's context Powertools reads
-    assert edge.resolver.resolve(request, context)["statusCode"] == 200
-    output = capsys.readouterr()
-    assert_token_absent(output.out + output.err, TOKEN)

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from charging_sessions.reader import SessionReader
-from charging_sessions.writer import SessionWriter
+from charging_sessions.storage.reader import SessionReader
+from charging_sessions.storage.writer import SessionWriter
 from local_toolkit.template_table import create_table
-from tests.conftest import TABLE
+from tests.conftest import SETTLE_SECONDS, TABLE
 from tests.factories import make_session
 from tests.support import call, event, oversized_writes, reference
 
@@ -68,7 +68,13 @@ def emulated(function: ModuleType, sessions: list[dict[str, Any]]) -> Iterator[N
     name = f"{TABLE}-{next(_tables)}"
     create_table(client, name)
     SessionWriter(client, name).load(sessions)
-    reader = SessionReader(client, name, on_invalid_item=reading_foreign_items, on_foreign_item=claiming_another)
+    reader = SessionReader(
+        client,
+        name,
+        settle_seconds=SETTLE_SECONDS,
+        on_invalid_item=reading_foreign_items,
+        on_foreign_item=claiming_another,
+    )
     setattr(function, "reader", reader)  # noqa: B010
     try:
         yield

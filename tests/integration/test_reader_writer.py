@@ -7,8 +7,10 @@ from typing import Any, cast
 
 import pytest
 
-from charging_sessions.reader import SessionFilter, SessionReader
-from charging_sessions.writer import PutOutcome, SessionWriter
+from charging_sessions.query import SessionFilter, SessionQuery
+from charging_sessions.storage.counter_check import CounterChecker
+from charging_sessions.storage.reader import SessionReader
+from charging_sessions.storage.writer import PutOutcome, SessionWriter
 from tests.factories import make_session
 from tests.support import oversized_writes, reference
 
@@ -31,6 +33,10 @@ def as_filter(filters: dict[str, Any]) -> SessionFilter:
     )
 
 
+def as_query(filters: dict[str, Any]) -> SessionQuery:
+    return SessionQuery(as_filter(filters))
+
+
 @pytest.fixture
 def mixed(writer: SessionWriter) -> list[dict[str, Any]]:
     combos = itertools.cycle(itertools.product(["u1", "u2", None], ["c1", "c2"], ["Started", "Stopped", "Stopped"]))
@@ -48,7 +54,7 @@ def mixed(writer: SessionWriter) -> list[dict[str, Any]]:
 def test_every_filter_combination_matches_the_reference(
     reader: SessionReader, mixed: list[dict[str, Any]], filters: dict[str, Any], skip: int, take: int
 ) -> None:
-    page = reader.list_sessions("tenant-alpha", as_filter(filters), skip=skip, take=take)
+    page = reader.read_page("tenant-alpha", as_query(filters), skip=skip, take=take)
     assert ([s.id for s in page.sessions], page.count) == reference(
         mixed, "tenant-alpha", skip=skip, take=take, **filters
     )
@@ -60,7 +66,7 @@ def test_paging_through_neither_repeats_nor_misses(
 ) -> None:
     seen: list[str] = []
     for skip in range(0, 70, 4):
-        seen += [s.id for s in reader.list_sessions("tenant-alpha", as_filter(filters), skip=skip, take=4).sessions]
+        seen += [s.id for s in reader.read_page("tenant-alpha", as_query(filters), skip=skip, take=4).sessions]
     assert seen == reference(mixed, "tenant-alpha", take=1000, **filters)[0]
 
 
@@ -70,22 +76,22 @@ def test_pages_cross_dynamodb_1mb_responses(reader: SessionReader, writer: Sessi
     with oversized_writes():  # notes that long were stored before the write limits
         writer.load(sessions)
     for filters in ({}, {"userId": "u1"}, {"userId": "u1", "chargerId": "c1"}):
-        page = reader.list_sessions("tenant-alpha", as_filter(filters), skip=20, take=120)
+        page = reader.read_page("tenant-alpha", as_query(filters), skip=20, take=120)
         assert [s.id for s in page.sessions] == reference(sessions, "tenant-alpha", skip=20, take=120, **filters)[0]
         assert page.count == 150
         assert page.stats.calls >= 3
 
 
 def test_namespaces_never_see_each_other(reader: SessionReader, mixed: list[dict[str, Any]]) -> None:
-    beta = reader.list_sessions("tenant-beta", SessionFilter(), take=100)
+    beta = reader.read_page("tenant-beta", SessionQuery(SessionFilter()), take=100)
     assert {s.namespaceId for s in beta.sessions} == {"tenant-beta"} and beta.count == 10
-    assert reader.list_sessions("tenant-gamma", SessionFilter(), take=100).count == 0
-    assert reader.list_sessions("tenant", SessionFilter(), take=100).sessions == []
+    assert reader.read_page("tenant-gamma", SessionQuery(SessionFilter()), take=100).count == 0
+    assert reader.read_page("tenant", SessionQuery(SessionFilter()), take=100).sessions == []
 
 
 def counts(reader: SessionReader, namespace: str = "tenant-alpha") -> dict[str, int]:
     return {
-        "&".join(f"{k}={v}" for k, v in f.items()) or "all": reader.list_sessions(namespace, as_filter(f), take=0).count
+        "&".join(f"{k}={v}" for k, v in f.items()) or "all": reader.read_page(namespace, as_query(f), take=0).count
         for f in (
             {},
             {"status": "Started"},
@@ -132,21 +138,23 @@ def test_put_keeps_counts_exact_through_status_changes_retries_and_duplicates(
     assert writer.put(started) is PutOutcome.STALE  # late, out-of-order delivery of the older state
     assert counts(reader) == ONE_STOPPED_SESSION
     assert (
-        reader.list_sessions("tenant-alpha", SessionFilter(status="Stopped"), take=50).sessions[0].stoppedReason
+        reader.read_page("tenant-alpha", SessionQuery(SessionFilter(status="Stopped")), take=50)
+        .sessions[0]
+        .stoppedReason
         == "Local"
     )
-    assert reader.list_sessions("tenant-alpha", SessionFilter(status="Started"), take=50).sessions == []
+    assert reader.read_page("tenant-alpha", SessionQuery(SessionFilter(status="Started")), take=50).sessions == []
 
 
 def test_recount_rebuilds_what_put_maintains(
-    reader: SessionReader, writer: SessionWriter, mixed: list[dict[str, Any]]
+    reader: SessionReader, writer: SessionWriter, client: Any, table: str, mixed: list[dict[str, Any]]
 ) -> None:
     before = counts(reader)
     for session in mixed[:10]:
         writer.put({**session, "status": "Started", "updatedAt": "2026-12-01T00:00:00.000Z"})
     after_puts = counts(reader)
     assert after_puts != before
-    writer.recount("tenant-alpha")
+    CounterChecker(client, table).recount("tenant-alpha")
     assert counts(reader) == after_puts
 
 
@@ -178,7 +186,7 @@ def test_a_concurrent_writer_is_detected_and_the_write_redone(
     racing = SessionWriter(cast(Any, _Racing(client, lambda: writer.put(metered))), "sessions-test")
     assert racing.put(stopped) is PutOutcome.UPDATED
 
-    [stored] = reader.list_sessions("tenant-alpha", SessionFilter(), take=50).sessions
+    [stored] = reader.read_page("tenant-alpha", SessionQuery(SessionFilter()), take=50).sessions
     assert stored.status == "Stopped"
     assert counts(reader) == ONE_STOPPED_SESSION
     item = client.get_item(

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from charging_sessions.answers import DEFAULT_BUDGET_BYTES, MAX_LAMBDA_RESPONSE_BYTES
-from charging_sessions.reader import FULL_PAGES_PER_ANSWER
-from charging_sessions.writer import SessionWriter, stored_document
+from charging_sessions.query import SessionQuery
+from charging_sessions.storage.reader import MEGABYTES_HELD_PER_ANSWER
+from charging_sessions.storage.write_limits import stored_document
+from charging_sessions.storage.writer import SessionWriter
 from local_toolkit.gateway import LambdaContext
 from tests.factories import make_session, rich_session
 from tests.support import event, oversized_writes, reference
@@ -65,10 +67,10 @@ def test_a_page_of_large_sessions_reads_only_what_one_answer_can_carry(
     1 MB: 150 take more than the read's bound)."""
     sessions = [rich_session(i) for i in range(150)]
     writer.load(sessions)
-    page = function.reader.list_sessions("tenant-alpha", take=1000)
+    page = function.reader.read_page("tenant-alpha", SessionQuery(), take=1000)
     assert page.read_cut
     assert page.more
-    assert page.stats.calls <= 1 + FULL_PAGES_PER_ANSWER  # the counter, then at most that many 1 MB pages
+    assert page.stats.calls <= 1 + MEGABYTES_HELD_PER_ANSWER  # the counter, then at most that many 1 MB pages
     assert len(page.sessions) < 150
     stored = sum(len(json.dumps(stored_document(session))) for session in sessions[: len(page.sessions)])
     assert stored > DEFAULT_BUDGET_BYTES  # what was read is still more than one answer can carry

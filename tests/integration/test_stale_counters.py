@@ -16,11 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from charging_sessions import storage_layout as layout
-from charging_sessions.reader import SessionFilter, SessionReader
-from charging_sessions.writer import SessionWriter, stored_document
+from charging_sessions.query import SessionFilter, SessionQuery
+from charging_sessions.storage.items import counter_item, session_item
+from charging_sessions.storage.keys import VIEWS, counter_pk, session_key
+from charging_sessions.storage.reader import SessionReader
+from charging_sessions.storage.write_limits import stored_document
+from charging_sessions.storage.writer import SessionWriter
 from local_toolkit.reference_model import list_page
-from tests.conftest import TABLE
+from tests.conftest import SETTLE_SECONDS, TABLE
 from tests.factories import make_session
 from tests.support import call, event
 
@@ -51,39 +54,31 @@ def build(drawn: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def write_behind_the_writer(client: Any, session: dict[str, Any]) -> None:
     """Another writer: the documented item layout, no counter transaction."""
-    item = layout.session_item(stored_document(session), 1)
+    item = session_item(stored_document(session), 1)
     client.put_item(TableName=TABLE, Item=item)
 
 
 def delete_behind_the_writer(client: Any, session: dict[str, Any]) -> None:
     """TTL expiry or an erasure job: the item goes, the counters stay."""
-    key = layout.session_key(session["namespaceId"], session["createdAt"], session["id"])
+    key = session_key(session["namespaceId"], session["createdAt"], session["id"])
     client.delete_item(TableName=TABLE, Key=key)
 
 
 def set_counters(client: Any, value: int) -> None:
     """Every counter of the namespace set to one (wrong) value."""
-    pk = layout.counter_pk("tenant-alpha")
-    for view in layout.VIEWS:
+    pk = counter_pk("tenant-alpha")
+    for view in VIEWS:
         for user in ("u1", "u2"):
             for charger in ("c1", "c2"):
                 for status in ("Started", "Stopped"):
                     sk = view.counter_sk(user, charger, status)
-                    client.put_item(TableName=TABLE, Item=layout.counter_item(pk, sk, value))
+                    client.put_item(TableName=TABLE, Item=counter_item(pk, sk, value))
 
 
 def expected_page(
     stored: list[dict[str, Any]], filters: Mapping[str, str], *, skip: int, take: int
 ) -> tuple[list[str], int]:
-    page, total = list_page(
-        stored,
-        namespace="tenant-alpha",
-        userId=filters.get("userId"),
-        chargerId=filters.get("chargerId"),
-        status=filters.get("status"),
-        skip=skip,
-        take=take,
-    )
+    page, total = list_page(stored, namespace="tenant-alpha", skip=skip, take=take, **filters)
     return [session["id"] for session in page], total
 
 
@@ -150,29 +145,31 @@ def test_walks_are_exact_whatever_the_counters_say(
 
 def test_a_count_the_read_proves_wrong_is_corrected_and_reported(client: Any, writer: SessionWriter) -> None:
     drift: list[tuple[str, int, int]] = []
-    reader = SessionReader(client, TABLE, on_counter_drift=lambda *args: drift.append(args))
+    reader = SessionReader(
+        client, TABLE, settle_seconds=SETTLE_SECONDS, on_counter_drift=lambda *args: drift.append(args)
+    )
     sessions = [make_session(minute=i) for i in range(6)]
     writer.load(sessions[:2])
     for session in sessions[2:]:
         write_behind_the_writer(client, session)
-    page = reader.list_sessions("tenant-alpha", SessionFilter(), take=10)
+    page = reader.read_page("tenant-alpha", SessionQuery(SessionFilter()), take=10)
     assert (len(page.sessions), page.count, page.more) == (6, 6, False)
     assert drift == [("namespace", 2, 6)]
-    page = reader.list_sessions("tenant-alpha", SessionFilter(), skip=1, take=2)
+    page = reader.read_page("tenant-alpha", SessionQuery(SessionFilter()), skip=1, take=2)
     assert (len(page.sessions), page.count) == (2, 3)  # at least the 3 entries read, more than the counter says
     delete_behind_the_writer(client, sessions[0])
     set_counters(client, 50)
-    page = reader.list_sessions("tenant-alpha", SessionFilter(), skip=4, take=10)
+    page = reader.read_page("tenant-alpha", SessionQuery(SessionFilter()), skip=4, take=10)
     assert (len(page.sessions), page.count) == (1, 5)  # the view ended: the true count, not 50
 
 
 def test_deep_skip_past_a_stale_counter_still_reads_the_index(client: Any, writer: SessionWriter) -> None:
-    reader = SessionReader(client, TABLE)
+    reader = SessionReader(client, TABLE, settle_seconds=SETTLE_SECONDS)
     sessions = [make_session(minute=i) for i in range(8)]
     writer.load(sessions[:3])
     for session in sessions[3:]:
         write_behind_the_writer(client, session)
-    page = reader.list_sessions("tenant-alpha", SessionFilter(), skip=5, take=2)
+    page = reader.read_page("tenant-alpha", SessionQuery(SessionFilter()), skip=5, take=2)
     assert [s.id for s in page.sessions] == [sessions[2].get("id"), sessions[1].get("id")]
 
 
@@ -181,7 +178,12 @@ def test_an_item_claiming_another_namespace_is_left_out_and_reported(
     client: Any, writer: SessionWriter, filters: dict[str, str]
 ) -> None:
     reported: list[tuple[Mapping[str, str], str]] = []
-    reader = SessionReader(client, TABLE, on_foreign_item=lambda key, claimed: reported.append((key, claimed)))
+    reader = SessionReader(
+        client,
+        TABLE,
+        settle_seconds=SETTLE_SECONDS,
+        on_foreign_item=lambda key, claimed: reported.append((key, claimed)),
+    )
     mine = make_session(user="u1" if "u1" in filters.values() else "u2", charger=filters.get("chargerId", "c1"))
     mine["status"] = filters.get("status", mine["status"])
     if mine["status"] == "Started":
@@ -189,10 +191,10 @@ def test_an_item_claiming_another_namespace_is_left_out_and_reported(
             mine.pop(name, None)
     writer.put(mine)
     # A writer that built the keys for tenant-alpha but stamped another namespace into the item.
-    intruder = layout.session_item(stored_document({**mine, "id": "intruder"}), 1)
+    intruder = session_item(stored_document({**mine, "id": "intruder"}), 1)
     intruder["namespaceId"] = {"S": "tenant-beta"}
     client.put_item(TableName=TABLE, Item=intruder)
-    page = reader.list_sessions("tenant-alpha", SessionFilter(**_as_filter(filters)), take=10)
+    page = reader.read_page("tenant-alpha", SessionQuery(SessionFilter(**_as_filter(filters))), take=10)
     assert [s.id for s in page.sessions] == [mine["id"]]
     assert page.foreign_items == 1
     assert [claimed for _, claimed in reported] == ["tenant-beta"]

@@ -26,7 +26,7 @@ from aws_xray_sdk.core.sampling.local.sampler import LocalSampler
 from aws_xray_sdk.ext.botocore import patch as patch_botocore
 from botocore.exceptions import ClientError
 
-from charging_sessions.writer import SessionWriter
+from charging_sessions.storage.writer import SessionWriter
 from tests.factories import make_session
 from tests.support import call, event
 
@@ -120,7 +120,7 @@ def test_a_large_page_leaves_small_traces_without_session_data(
     assert handler["annotations"]["Service"] == "charging-sessions"
     assert "metadata" not in handler, "the handler's response is not captured"
 
-    [route] = by_name(documents, "## list_sessions")
+    [route] = by_name(documents, "## list_charging_sessions")
     assert route["annotations"] == {"namespace": "tenant-alpha", "filters": "status", "view": "status"}
     assert set(route["metadata"]) == {"charging-sessions"}
     assert set(route["metadata"]["charging-sessions"]) == {"dynamodb"}, "only the small DynamoDB summary"
@@ -143,11 +143,11 @@ def test_a_fault_is_marked_without_the_error_object(
     def failing(*_: Any, **__: Any) -> Any:
         raise ClientError({"Error": {"Code": "ValidationException", "Message": "boom"}}, "Query")
 
-    monkeypatch.setattr(function.reader, "list_sessions", failing)
+    monkeypatch.setattr(function.reader, "read_page", failing)
     status, _ = call(function, event())
     assert status == 500
 
-    [route] = by_name(xray.documents, "## list_sessions")
+    [route] = by_name(xray.documents, "## list_charging_sessions")
     assert route["fault"] is True
     [exception] = route["cause"]["exceptions"]
     assert exception["type"] == "ClientError"

@@ -14,8 +14,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from charging_sessions.reader import SessionReader
-from charging_sessions.writer import SessionWriter
+from charging_sessions.models import format_timestamp
+from charging_sessions.storage.keys import session_key
+from charging_sessions.storage.reader import SessionReader
+from charging_sessions.storage.writer import PutOutcome, SessionWriter
 from local_toolkit.template_table import create_table
 from tests.conftest import TABLE
 from tests.factories import make_session
@@ -23,10 +25,6 @@ from tests.support import call, event, reference
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SETTLE = 5.0
-
-
-def stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 @dataclass
@@ -52,8 +50,8 @@ def clock(function: ModuleType, client: Any, table: str, monkeypatch: pytest.Mon
 
 def session_at(session_id: str, created: datetime, updated: datetime | None = None, **overrides: Any) -> dict[str, Any]:
     session = make_session(session_id=session_id, **overrides)
-    session["createdAt"] = stamp(created)
-    session["updatedAt"] = stamp(updated or created)
+    session["createdAt"] = format_timestamp(created)
+    session["updatedAt"] = format_timestamp(updated or created)
     return session
 
 
@@ -111,14 +109,17 @@ def test_the_feed_filters_and_ranges_agree_with_the_reference(
         for n in range(40)
     ]
     writer.load(sessions)
-    boundary = stamp(clock.now - timedelta(seconds=SETTLE))
+    boundary = format_timestamp(clock.now - timedelta(seconds=SETTLE))
     for query in (
         {},
         {"userId": "u1"},
         {"chargerId": "c2", "status": "Started"},
-        {"updatedFrom": stamp(START - timedelta(minutes=10)), "updatedTo": stamp(START - timedelta(minutes=3))},
+        {
+            "updatedFrom": format_timestamp(START - timedelta(minutes=10)),
+            "updatedTo": format_timestamp(START - timedelta(minutes=3)),
+        },
         {"updatedFrom": "2026-03-01T13:50:00+02:00", "userId": "u2"},  # 11:50Z, in another offset
-        {"createdFrom": stamp(START - timedelta(minutes=40))},
+        {"createdFrom": format_timestamp(START - timedelta(minutes=40))},
     ):
         expected, count = reference(
             sessions, "tenant-alpha", sort="updatedAt", settledBefore=boundary, take=10**6, **query
@@ -230,7 +231,7 @@ def test_a_mirror_that_polls_the_feed_ends_equal_to_the_table(
         else:
             session = dict(stored[index % len(stored)])
             previous = datetime.fromisoformat(session["updatedAt"])
-            session["updatedAt"] = stamp(max(stamped, previous + timedelta(milliseconds=1)))
+            session["updatedAt"] = format_timestamp(max(stamped, previous + timedelta(milliseconds=1)))
             if kind == "status":
                 session["status"] = "Started" if session["status"] == "Stopped" else "Stopped"
                 if session["status"] == "Started":
@@ -295,14 +296,11 @@ def test_a_write_committed_later_than_the_settle_window_is_the_documented_limit(
 def test_a_re_put_backfills_a_session_stored_before_the_feed_existed(
     function: ModuleType, writer: SessionWriter, client: Any, table: str, clock: Clock
 ) -> None:
-    from charging_sessions import storage_layout as layout
-    from charging_sessions.writer import PutOutcome
-
     old = session_at("old", START - timedelta(hours=1))
     writer.put(old)
     client.update_item(
         TableName=table,
-        Key=layout.session_key("tenant-alpha", old["createdAt"], "old"),
+        Key=session_key("tenant-alpha", old["createdAt"], "old"),
         UpdateExpression="REMOVE gUpd, kUpd, uSk",
     )
     assert feed_page(function, take=5)["chargingSessions"] == []  # not in the feed's index

@@ -8,14 +8,16 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from charging_sessions import storage_layout as layout
-from charging_sessions.reader import SessionFilter, SessionReader
-from charging_sessions.writer import (
-    MAX_NOTE_BYTES,
+from charging_sessions.query import SessionFilter, SessionQuery
+from charging_sessions.storage.counter_check import CounterChecker
+from charging_sessions.storage.items import session_item
+from charging_sessions.storage.keys import session_key
+from charging_sessions.storage.reader import SessionReader
+from charging_sessions.storage.write_limits import MAX_NOTE_BYTES, SessionRefusedError
+from charging_sessions.storage.writer import (
     ConcurrentWriteError,
     DeleteOutcome,
     PutOutcome,
-    SessionRefusedError,
     SessionWriter,
 )
 from tests.conftest import TABLE
@@ -23,11 +25,11 @@ from tests.factories import make_session
 
 
 def counted(reader: SessionReader, **filters: str) -> int:
-    return reader.list_sessions("tenant-alpha", SessionFilter(**filters), take=0).count
+    return reader.read_page("tenant-alpha", SessionQuery(SessionFilter(**filters)), take=0).count
 
 
 def listed(reader: SessionReader, **filters: str) -> list[str]:
-    return [s.id for s in reader.list_sessions("tenant-alpha", SessionFilter(**filters), take=100).sessions]
+    return [s.id for s in reader.read_page("tenant-alpha", SessionQuery(SessionFilter(**filters)), take=100).sessions]
 
 
 def test_delete_keeps_every_counter_exact_and_is_idempotent(reader: SessionReader, writer: SessionWriter) -> None:
@@ -50,7 +52,7 @@ def test_a_corrected_created_at_moves_the_session_instead_of_listing_it_twice(
     writer.put(original)
     corrected = {**original, "createdAt": "2026-01-01T00:01:00.000Z", "updatedAt": "2026-02-01T00:00:00.000Z"}
     assert writer.put(corrected) is PutOutcome.UPDATED
-    page = reader.list_sessions("tenant-alpha", SessionFilter(), take=10)
+    page = reader.read_page("tenant-alpha", SessionQuery(SessionFilter()), take=10)
     assert [(s.id, s.createdAt) for s in page.sessions] == [(original["id"], corrected["createdAt"])]
     assert (page.count, counted(reader, user_id="u1")) == (1, 1)
     assert writer.put(corrected) is PutOutcome.UNCHANGED
@@ -64,18 +66,18 @@ def test_recount_stays_in_its_partition_and_reports_what_it_skipped(
     writer.load([make_session(namespace="tenant-beta", minute=i) for i in range(4)])
     writer.load([make_session(minute=i) for i in range(2)])
     # A mislabelled item in tenant-alpha's partition that says it belongs to tenant-beta.
-    mislabelled = layout.session_item({**make_session(minute=9), "namespaceId": "tenant-beta"}, 1)
-    mislabelled.update(layout.session_key("tenant-alpha", "2026-01-01T00:09:00.000Z", "mislabelled"))
+    mislabelled = session_item({**make_session(minute=9), "namespaceId": "tenant-beta"}, 1)
+    mislabelled.update(session_key("tenant-alpha", "2026-01-01T00:09:00.000Z", "mislabelled"))
     client.put_item(TableName=TABLE, Item=mislabelled)
     # An item another writer stored without chargerId and status.
     client.put_item(
         TableName=TABLE,
-        Item={**layout.session_key("tenant-alpha", "2026-01-01T00:10:00.000Z", "partial"), "id": {"S": "partial"}},
+        Item={**session_key("tenant-alpha", "2026-01-01T00:10:00.000Z", "partial"), "id": {"S": "partial"}},
     )
-    report = writer.recount("tenant-alpha")
+    report = CounterChecker(client, TABLE).recount("tenant-alpha")
     assert report.total == 3  # its own two and the mislabelled item stored in its partition
     assert report.skipped == ["2026-01-01T00:10:00.000Z#partial"]
-    beta = reader.list_sessions("tenant-beta", SessionFilter(), take=0)
+    beta = reader.read_page("tenant-beta", SessionQuery(SessionFilter()), take=0)
     assert beta.count == 4  # the other tenant's counter is untouched
 
 
@@ -138,7 +140,7 @@ def test_put_refuses_attributes_the_contract_does_not_hold(writer: SessionWriter
 def test_put_keeps_attributes_another_writer_stored(writer: SessionWriter, client: Any) -> None:
     session = make_session()
     writer.put(session)
-    key = layout.session_key("tenant-alpha", session["createdAt"], session["id"])
+    key = session_key("tenant-alpha", session["createdAt"], session["id"])
     client.update_item(
         TableName=TABLE,
         Key=key,

@@ -8,25 +8,41 @@ from typing import Any
 
 import pytest
 
-from charging_sessions.answers import encoded_size, list_answer
+from charging_sessions.answers import DEFAULT_BUDGET_BYTES, Answer, encoded_size, fit_page, render
 from charging_sessions.models import ChargingSession, ListChargingSessionsResponse, dump_json
-from charging_sessions.reader import SessionPage
+from charging_sessions.storage.positions import Resume
+from charging_sessions.storage.reader import ReadStats, SessionPage
 from tests.factories import make_session
 
 
 def page_of(count: int, **overrides: Any) -> SessionPage:
     sessions = [ChargingSession.model_validate(make_session(minute=i, **overrides)) for i in range(count)]
-    return SessionPage(sessions, count=40, entries=count, positions=list(range(count)), more=True)
+    return SessionPage(
+        sessions, count=40, view="namespace", stats=ReadStats(), entries=count, positions=list(range(count)), more=True
+    )
+
+
+def answer_of(page: SessionPage, *, skip: int, budget: int = DEFAULT_BUDGET_BYTES) -> Answer:
+    """The answer to a page read at offset ``skip``: fitted to ``budget``, rendered with the page's count."""
+    return render(fit_page(page, skip=skip, budget=budget), count=page.count)
 
 
 @pytest.mark.parametrize("count", [0, 1, 3])
 def test_the_body_is_what_the_response_model_serializes(count: int) -> None:
     page = page_of(count, note='quotes " and \\ and é €')
-    answer = list_answer(page, skip=5)
+    answer = answer_of(page, skip=5)
     model = ListChargingSessionsResponse(chargingSessions=page.sessions, count=page.count, nextSkip=5 + count)
     assert answer.body == dump_json(model)
-    last = SessionPage(page.sessions, count=count, entries=count, positions=list(range(count)), more=False)
-    assert list_answer(last, skip=0).body == dump_json(
+    last = SessionPage(
+        page.sessions,
+        count=count,
+        view="namespace",
+        stats=ReadStats(),
+        entries=count,
+        positions=list(range(count)),
+        more=False,
+    )
+    assert answer_of(last, skip=0).body == dump_json(
         ListChargingSessionsResponse(chargingSessions=page.sessions, count=count)
     )
 
@@ -39,10 +55,10 @@ def test_the_budget_counts_the_runtime_escaping() -> None:
 def test_a_page_ends_before_the_session_that_would_pass_the_budget() -> None:
     page = page_of(5, note="n" * 1000)
     one = encoded_size(page.sessions[0].model_dump_json(exclude_none=True)) + 1
-    answer = list_answer(page, skip=10, budget=2 * one + one // 2)
+    answer = answer_of(page, skip=10, budget=2 * one + one // 2)
     assert (answer.returned, answer.next_skip, answer.cut) == (2, 12, True)
     assert len(json.loads(answer.body)["chargingSessions"]) == 2
-    assert list_answer(page, skip=10, budget=1).returned == 1  # one session always goes: a walk always moves on
+    assert answer_of(page, skip=10, budget=1).returned == 1  # one session always goes: a walk always moves on
 
 
 def test_a_cut_resumes_after_entries_left_out_before_it() -> None:
@@ -50,5 +66,32 @@ def test_a_cut_resumes_after_entries_left_out_before_it() -> None:
     page.positions = [0, 2, 4]  # two invalid entries were left out between them
     page.entries = 5
     one = encoded_size(page.sessions[0].model_dump_json(exclude_none=True)) + 1
-    answer = list_answer(page, skip=0, budget=one + one // 2)
+    answer = answer_of(page, skip=0, budget=one + one // 2)
     assert (answer.returned, answer.next_skip) == (1, 2)
+
+
+def test_the_cursor_is_part_of_the_model_envelope() -> None:
+    page = page_of(2, note='a "quoted" note')
+    answer = render(fit_page(page, skip=0, offset_paging=False), count=page.count, next_cursor="abc.def")
+    model = ListChargingSessionsResponse(chargingSessions=page.sessions, count=page.count, nextCursor="abc.def")
+    assert answer.body == dump_json(model)
+    assert (answer.returned, answer.next_skip, answer.next_cursor, answer.cut) == (2, None, "abc.def", False)
+
+
+def test_a_cut_resumes_a_cursor_after_the_last_entry_that_fit() -> None:
+    page = page_of(3, note="n" * 1000)
+    page.entry_positions = [{"sk": f"entry-{index}"} for index in range(3)]
+    page.resume = Resume(after={"sk": "entry-2"})
+    one = encoded_size(page.sessions[0].model_dump_json(exclude_none=True)) + 1
+    fitted = fit_page(page, skip=0, offset_paging=False, budget=2 * one)
+    assert (len(fitted.pieces), fitted.next_skip, fitted.cut) == (2, None, True)
+    assert fitted.resume == Resume(after={"sk": "entry-1"})  # the page's own resume point is past the cut
+    whole = fit_page(page, skip=0)
+    assert (len(whole.pieces), whole.next_skip, whole.resume, whole.cut) == (3, 3, page.resume, False)
+
+
+def test_a_read_cut_marks_the_answer_cut() -> None:
+    page = page_of(1)
+    page.read_cut = True
+    assert fit_page(page, skip=0).cut
+    assert render(fit_page(page, skip=0), count=page.count).cut

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from charging_sessions.dynamodb_json import from_attribute, from_item, to_item
+from charging_sessions.storage.dynamodb_json import from_attribute, from_item, to_item
 
 scalars = (
     st.none()

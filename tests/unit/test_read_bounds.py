@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from charging_sessions import storage_layout as layout
-from charging_sessions.reader import FULL_PAGES_PER_ANSWER, SessionQuery, SessionReader, next_limit
+from charging_sessions.query import SessionQuery
+from charging_sessions.storage.items import session_item
+from charging_sessions.storage.reader import MEGABYTES_HELD_PER_ANSWER, SessionReader, next_limit
+from charging_sessions.storage.write_limits import stored_document
 from charging_sessions.time_range import TimeRange
-from charging_sessions.writer import stored_document
 from tests.factories import make_session
 
 
@@ -31,7 +32,7 @@ class ScriptedDynamoDB:
         self.limits.append(limit)
         passed = self.matches[self.position : self.position + min(limit, self.per_megabyte)]
         items = [
-            layout.session_item(stored_document(make_session(minute=10**6 - self.position - offset)), 1)
+            session_item(stored_document(make_session(minute=10**6 - self.position - offset)), 1)
             for offset, matched in enumerate(passed)
             if matched
         ]
@@ -48,8 +49,8 @@ UPDATED = SessionQuery(updated=TimeRange("2026-01-01T00:00:00.000Z", None))
 
 def read(matches: list[bool], per_megabyte: int, take: int) -> tuple[Any, ScriptedDynamoDB]:
     client = ScriptedDynamoDB(matches, per_megabyte)
-    reader = SessionReader(client, "sessions")  # type: ignore[arg-type]
-    return reader.list_sessions("tenant-alpha", query=UPDATED, take=take), client
+    reader = SessionReader(client, "sessions", settle_seconds=5.0)  # type: ignore[arg-type]
+    return reader.read_page("tenant-alpha", UPDATED, take=take), client
 
 
 @pytest.mark.parametrize(
@@ -76,5 +77,5 @@ def test_the_read_stops_once_the_items_it_holds_exceed_one_answer() -> None:
     """Every entry matches and 20 fill 1 MB: take=1000 stops after six calls that each ended at 1 MB."""
     page, client = read([True] * 400, per_megabyte=20, take=1000)
     assert (page.read_cut, page.more) == (True, True)
-    assert len(client.limits) == FULL_PAGES_PER_ANSWER
-    assert len(page.sessions) == 20 * FULL_PAGES_PER_ANSWER
+    assert len(client.limits) == MEGABYTES_HELD_PER_ANSWER
+    assert len(page.sessions) == 20 * MEGABYTES_HELD_PER_ANSWER

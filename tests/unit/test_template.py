@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from charging_sessions import storage_layout as keys
 from charging_sessions.observability import MetricName
+from charging_sessions.storage import keys
 from local_toolkit.template_table import load_template, table_properties
 
 

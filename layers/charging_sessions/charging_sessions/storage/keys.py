@@ -1,8 +1,8 @@
 """Keys and views: every attribute name, key format and index of the one DynamoDB table, and the views (the table
 or an index, and how its partition key is made) a namespace's sessions are read through.
 
-Key parts taken from outside are escaped before they are joined with ``#`` (``docs/storage.md``, "Key parts and escaping"), so no
-namespace, user or charger id can produce another tenant's key.
+Key parts taken from outside are escaped before they are joined with ``#``, so no namespace, user or charger id can
+produce another tenant's key (``docs/storage.md``, "Key parts and escaping").
 """
 
 from __future__ import annotations

@@ -110,7 +110,8 @@ class _Read:
 
 class SessionReader:
     """Reads pages of a namespace's sessions. The update feed (``Sort.UPDATED``) serves only sessions whose
-    ``updatedAt`` is earlier than now minus ``settle_seconds`` (``docs/storage.md``, "The update feed and updated ranges")."""
+    ``updatedAt`` is earlier than now minus ``settle_seconds`` (``docs/storage.md``, "The update feed and updated
+    ranges")."""
 
     def __init__(
         self,

@@ -1,0 +1,127 @@
+"""The counter check on a scripted DynamoDB: counts from the namespace's own partition, compared with its counters,
+repairs what drifted, samples only namespaces that hold sessions."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+from charging_sessions.storage.counter_check import CheckSummary, CounterCheck, CounterChecker
+from charging_sessions.storage.dynamodb_json import Item
+from charging_sessions.storage.items import counter_item, counter_keys, session_item
+from charging_sessions.storage.keys import PK, SK, counter_pk, identity_pk, namespace_pk
+from charging_sessions.storage.write_limits import stored_document
+from tests.factories import make_session
+
+
+class ScriptedTable:
+    """Partitions by key: ``query`` (through the paginator, two items a page), ``scan`` and ``batch_write_item``."""
+
+    def __init__(self, partitions: dict[str, list[Item]]) -> None:
+        self.partitions = partitions
+        self.written: list[Item] = []
+        self.scans: list[dict[str, Any]] = []
+
+    def get_paginator(self, operation: str) -> ScriptedTable:
+        assert operation == "query"
+        return self
+
+    def paginate(self, **request: Any) -> Iterator[dict[str, Any]]:
+        assert request["ConsistentRead"] is True
+        found = self.partitions.get(request["ExpressionAttributeValues"][":pk"]["S"], [])
+        for start in range(0, max(len(found), 1), 2):
+            yield {"Items": found[start : start + 2]}
+
+    def scan(self, **request: Any) -> dict[str, Any]:
+        self.scans.append(request)
+        return {"Items": [{PK: {"S": pk}} for pk, items in self.partitions.items() for _ in items]}
+
+    def batch_write_item(self, RequestItems: dict[str, list[Any]]) -> dict[str, Any]:
+        [(_, requests)] = RequestItems.items()
+        self.written += [request["PutRequest"]["Item"] for request in requests]
+        return {}
+
+
+def sessions_of(namespace: str, *users: str | None) -> list[Item]:
+    return [
+        session_item(stored_document(make_session(namespace=namespace, minute=n, user=user, charger="c")), 1)
+        for n, user in enumerate(users)
+    ]
+
+
+def checker_of(table: ScriptedTable) -> CounterChecker:
+    return CounterChecker(table, "table", sleep=lambda _: None)  # type: ignore[arg-type]
+
+
+def test_a_check_counts_the_partition_and_reports_what_drifted() -> None:
+    partial = {PK: {"S": "tenant-alpha"}, SK: {"S": "2026-01-01T00:10:00.000Z#partial"}}
+    table = ScriptedTable(
+        {
+            namespace_pk("tenant-alpha"): [*sessions_of("tenant-alpha", "u1", "u1", None), partial],
+            counter_pk("tenant-alpha"): [
+                counter_item(counter_pk("tenant-alpha"), "all", 3),
+                counter_item(counter_pk("tenant-alpha"), "all#user#u1", 5),
+                counter_item(counter_pk("tenant-alpha"), "all#user#u9", 1),
+            ],
+        }
+    )
+    check = checker_of(table).check("tenant-alpha", repair=False)
+    assert check.total == 3
+    assert check.counts["all#user#u1"] == 2
+    assert check.skipped == ["2026-01-01T00:10:00.000Z#partial"]
+    assert check.drifted["all#user#u1"] == (5, 2)
+    assert check.drifted["all#user#u9"] == (1, 0)
+    assert check.drifted["all#status#Stopped"] == (0, 3)
+    assert "all" not in check.drifted
+    assert table.written == []
+
+
+def test_a_repair_writes_the_true_count_into_every_counter_that_drifted() -> None:
+    table = ScriptedTable(
+        {
+            namespace_pk("a#b"): sessions_of("a#b", "u1"),
+            counter_pk("a#b"): [counter_item(counter_pk("a#b"), "all#user#u2", 4)],
+        }
+    )
+    check = checker_of(table).recount("a#b")
+    repaired = {item[SK]["S"]: int(item["n"]["N"]) for item in table.written}
+    assert repaired == {sk: true for sk, (_, true) in check.drifted.items()}
+    assert repaired["all#user#u2"] == 0 and repaired["all"] == 1
+    assert {item[PK]["S"] for item in table.written} == {counter_pk("a#b")}
+
+
+def test_checking_several_namespaces_sums_up_and_reports_each_that_drifted() -> None:
+    table = ScriptedTable(
+        {
+            namespace_pk("exact"): sessions_of("exact", "u1"),
+            counter_pk("exact"): [
+                counter_item(pk, sk, 1)
+                for pk, sk in counter_keys("exact", {"userId": "u1", "chargerId": "c", "status": "Stopped"})
+            ],
+            namespace_pk("drifted"): sessions_of("drifted", None),
+        }
+    )
+    heard: list[tuple[str, CounterCheck]] = []
+    summary = checker_of(table).check_namespaces(
+        ["exact", "drifted"], repair=True, on_drift=lambda namespace, check: heard.append((namespace, check))
+    )
+    assert summary == CheckSummary(["exact", "drifted"], drifted_namespaces=1, drifted_counters=4, skipped_items=0)
+    assert [namespace for namespace, _ in heard] == ["drifted"]
+
+
+def test_the_sample_holds_only_namespaces_with_sessions() -> None:
+    table = ScriptedTable(
+        {
+            namespace_pk("a#b"): sessions_of("a#b", "u"),
+            namespace_pk("a%23b"): sessions_of("a%23b", "u"),
+            namespace_pk("plain"): sessions_of("plain", "u", "v"),
+            counter_pk("plain"): [counter_item(counter_pk("plain"), "all", 2)],
+            identity_pk("plain"): [{PK: {"S": identity_pk("plain")}, SK: {"S": "s-1"}}],
+        }
+    )
+    found = checker_of(table).sample(segments=8, limit=50, rng=random.Random(3))  # noqa: S311
+    assert found == ["a#b", "a%23b", "plain"]
+    [scan] = table.scans
+    assert (scan["TotalSegments"], scan["Limit"]) == (8, 50)
+    assert scan["Segment"] == random.Random(3).randrange(8)  # noqa: S311
