@@ -141,7 +141,7 @@ def given_parameter_names(event: APIGatewayProxyEventV2) -> list[str]:
 
 def unexpected_parameters(names: list[str], allowed: Collection[str]) -> list[str]:
     """The names among ``names`` a route does not take, once each, in the order given."""
-    return sorted({name for name in names if name not in allowed}, key=names.index)
+    return list(dict.fromkeys(name for name in names if name not in allowed))
 
 
 def describe_unexpected(names: list[str]) -> str:
