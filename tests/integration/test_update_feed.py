@@ -307,3 +307,27 @@ def test_a_re_put_backfills_a_session_stored_before_the_feed_existed(
     assert writer.put(old) is PutOutcome.UPDATED  # identical fields, but the item lacks the feed's keys
     assert [s["id"] for s in feed_page(function, take=5)["chargingSessions"]] == ["old"]
     assert writer.put(old) is PutOutcome.UNCHANGED
+
+
+def test_a_cursor_past_the_settle_boundary_answers_an_empty_page_and_keeps_its_place(
+    function: ModuleType, client: Any, table: str, writer: SessionWriter, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A feed cursor issued under a 5 s window, presented to a reader whose window is an hour (the window raised, or a
+    canary serving the walk with other settings): its position lies past that reader's boundary, where DynamoDB
+    refuses an ``ExclusiveStartKey`` outside the key condition. The answer is an empty page carrying the same
+    cursor, and no Query starts there; once the sessions settle under the larger window, the walk goes on."""
+    writer.load([session_at(f"s{n}", START - timedelta(hours=3), START - timedelta(minutes=30 - n)) for n in range(4)])
+    first = feed_page(function, take=2)
+    assert [s["id"] for s in first["chargingSessions"]] == ["s0", "s1"]
+    starts: list[dict[str, Any]] = []
+    client.meta.events.register(
+        "provide-client-params.dynamodb.Query", lambda params, **_: starts.append(params.get("ExclusiveStartKey"))
+    )
+    monkeypatch.setattr(function, "reader", SessionReader(client, table, settle_seconds=3600.0, clock=clock))
+    held = feed_page(function, first["nextCursor"], take=2)
+    assert held["chargingSessions"] == [] and held["nextCursor"] == first["nextCursor"]
+    assert held["count"] == 4
+    assert [start for start in starts if start is not None] == []
+    clock.advance(3600)
+    rest = feed_page(function, held["nextCursor"], take=2)
+    assert [s["id"] for s in rest["chargingSessions"]] == ["s2", "s3"]

@@ -129,6 +129,27 @@ def test_a_session_that_keeps_changing_is_redone_without_waiting_then_refused(cl
     assert waits == []  # a lost condition is redone from a fresh read at once
 
 
+@pytest.mark.parametrize("reason", ["ValidationError", "ItemCollectionSizeLimitExceeded"])
+def test_a_transaction_cancelled_for_a_reason_no_retry_can_pass_is_raised_at_once(
+    client: Any, table: str, reason: str
+) -> None:
+    contended = _Contended(client, failures=100, reason=reason)
+    waits: list[float] = []
+    writer = SessionWriter(contended, table, sleep=waits.append)  # type: ignore[arg-type]
+    with pytest.raises(ClientError) as raised:
+        writer.put(make_session())
+    assert raised.value.response["CancellationReasons"][0]["Code"] == reason
+    assert (contended.transactions, waits) == (1, [])  # neither retried nor waited for
+
+
+def test_throttled_transactions_back_off_like_conflicts(client: Any, table: str) -> None:
+    contended = _Contended(client, failures=2, reason="ThrottlingError")
+    waits: list[float] = []
+    writer = SessionWriter(contended, table, sleep=waits.append)  # type: ignore[arg-type]
+    assert writer.put(make_session()) is PutOutcome.CREATED
+    assert contended.transactions == 3 and len(waits) == 2
+
+
 def test_put_refuses_attributes_the_contract_does_not_hold(writer: SessionWriter) -> None:
     session = make_session()
     with pytest.raises(SessionRefusedError, match="expiresAt"):

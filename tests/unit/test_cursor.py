@@ -179,9 +179,9 @@ def test_keys_rotate_without_breaking_walks() -> None:
 
 
 def test_the_key_set_signs_with_current_and_verifies_with_every_key() -> None:
-    keys = CursorKeys.from_secret({"current": "c" * 32, "accepted": ["a" * 32, "c" * 32, "b"]})
+    keys = CursorKeys.from_secret({"current": "c" * 32, "accepted": ["a" * 32, "c" * 32, "b" * 40]})
     assert keys.signing == b"c" * 32
-    assert keys.verifying == (b"c" * 32, b"a" * 32, b"b")
+    assert keys.verifying == (b"c" * 32, b"a" * 32, b"b" * 40)
 
 
 def test_the_keys_are_loaded_only_when_a_cursor_is_needed() -> None:
@@ -202,7 +202,31 @@ def test_a_local_key_signs_when_no_secret_is_configured() -> None:
     assert load_cursor_keys(settings) == CursorKeys(b"l" * 40, (b"l" * 40,))
 
 
-@pytest.mark.parametrize("secret", [{"current": "short"}, {"accepted": []}, {"current": "k" * 40, "accepted": "x"}])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        {"current": "short"},
+        {"accepted": []},
+        {"current": "k" * 40, "accepted": "x"},
+        {"current": "k" * 40, "accepted": ["a" * 31]},  # an accepted key verifies: the same length rule holds
+        {"current": "k" * 40, "accepted": [""]},
+    ],
+)
 def test_unusable_secrets_are_refused(secret: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         CursorKeys.from_secret(secret)
+
+
+def test_a_tag_has_one_text() -> None:
+    """base64 ignores the spare bits of a tag's last character: a cursor whose tag text differs only there is
+    refused, so every cursor the API accepts is exactly one it issued."""
+    codec = CursorCodec(lambda: KEYS)
+    cursor = codec.issue("-createdAt", BOUND, Resume())
+    payload, _, tag = cursor.partition(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(tag[-1])
+    twin = tag[:-1] + alphabet[last ^ 1]  # 43 characters carry 258 bits: the last 2 of 32 bytes' 256 are spare
+    assert base64.urlsafe_b64decode(twin + "=") == base64.urlsafe_b64decode(tag + "=")
+    with pytest.raises(CursorError, match=NOT_ISSUED_HERE):
+        codec.open(f"{payload}.{twin}", "-createdAt", BOUND, FIELDS)
+    assert codec.open(cursor, "-createdAt", BOUND, FIELDS) == Resume()

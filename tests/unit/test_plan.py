@@ -119,6 +119,18 @@ def test_a_resumed_feed_starts_at_its_time() -> None:
     assert plan_page(NS, query, SETTLED, None) == plan_page(NS, query, SETTLED)
 
 
+def test_a_read_resumes_only_after_a_position_inside_its_key_range() -> None:
+    feed = plan_page(NS, SessionQuery(updated=TimeRange(T1, None), sort=Sort.UPDATED), SETTLED)  # [T1, T2)
+    assert feed.reaches(None) and feed.reaches(Resume(from_time=T3))  # no position to start after
+    assert feed.reaches(Resume(after={"sk": "x", "uSk": f"{T1}#a"}))
+    assert not feed.reaches(Resume(after={"sk": "x", "uSk": f"{SETTLED}#a"}))  # at the boundary: past it
+    assert not feed.reaches(Resume(after={"sk": "x", "uSk": f"{T3}#a"}))
+    assert not feed.reaches(Resume(after={"sk": "x", "uSk": f"{T0}#a"}))
+    assert not feed.reaches(Resume(after={"sk": "x"}))  # a position without the view's sort key
+    newest = plan_page(NS, SessionQuery(), SETTLED)
+    assert newest.reaches(Resume(after={"sk": f"{T3}#a"}))  # an unbounded range holds every position
+
+
 def test_a_counter_holds_the_count_without_a_range() -> None:
     assert plan_count(NS, SessionQuery()) is None
     assert plan_count(NS, SessionQuery(SessionFilter("u", "c", "Started"), sort=Sort.UPDATED)) is None

@@ -17,6 +17,8 @@ from .query import MAX_CURSOR_CHARS
 from .storage.positions import Resume
 
 VERSION = 1
+MIN_KEY_CHARS = 32
+"""Shortest cursor key accepted, for signing or for verifying."""
 NOT_ISSUED_HERE = "cursor is not a cursor this API issued"
 """What a cursor that is not one of ours is told (garbage, a wrong shape, a position that does not fit)."""
 
@@ -40,10 +42,12 @@ class CursorKeys:
         verifies; ``accepted`` (optional) only verifies: the key being retired, or the next one being rolled out."""
         current = secret.get("current")
         accepted = secret.get("accepted", [])
-        if not isinstance(current, str) or len(current) < 32:
-            raise ValueError("the cursor secret needs a 'current' key of at least 32 characters")
-        if not isinstance(accepted, list) or not all(isinstance(key, str) and key for key in accepted):
+        if not isinstance(current, str) or len(current) < MIN_KEY_CHARS:
+            raise ValueError(f"the cursor secret needs a 'current' key of at least {MIN_KEY_CHARS} characters")
+        if not isinstance(accepted, list) or not all(isinstance(key, str) for key in accepted):
             raise ValueError("the cursor secret's 'accepted' must be a list of keys")
+        if any(len(key) < MIN_KEY_CHARS for key in accepted):
+            raise ValueError(f"every key the cursor secret accepts must have at least {MIN_KEY_CHARS} characters")
         signing = current.encode("utf-8")
         return cls(signing, (signing, *(key.encode("utf-8") for key in accepted if key != current)))
 
@@ -99,6 +103,8 @@ class CursorCodec:
             raise CursorError(NOT_ISSUED_HERE) from None
         if not any(hmac.compare_digest(tag, _tag(key, payload)) for key in self._load_keys().verifying):
             raise CursorError("cursor has been altered or was not issued by this API")
+        if _b64(tag) != tag_text:  # one tag, one text: base64 ignores the last character's spare bits
+            raise CursorError(NOT_ISSUED_HERE)
         try:
             document = json.loads(_unb64(payload))
         except (binascii.Error, ValueError):

@@ -43,6 +43,16 @@ class ReadPlan:
             item_filter=None if keys_only else self.item_filter,
         )
 
+    def reaches(self, after: Resume | None) -> bool:
+        """Whether a read can resume after ``after``'s position: its sort key lies in the key range (DynamoDB refuses
+        an ``ExclusiveStartKey`` outside the key condition). A feed position can lie past the settle boundary when
+        the window grew since the cursor was issued, or versions with other windows serve one walk."""
+        if after is None or after.after is None:
+            return True
+        key = after.after.get(self.view.sk_attr)
+        start, end = self.key_range.start, self.key_range.end
+        return key is not None and (start is None or key >= start) and (end is None or key < end)
+
     def resumed(self, after: Resume | None) -> ReadPlan:
         """This plan from where ``after`` says, when it resumes at a time (the update feed's settle boundary)."""
         if after is None or after.from_time is None:

@@ -155,7 +155,7 @@ class SessionReader:
         stats = ReadStats()
         plan = plan_page(namespace, query, self.settle_boundary(), after)
         counted = 0 if query.empty else self._count(namespace, query, stats)
-        if query.empty or take == 0 or plan.key_range.empty:
+        if query.empty or take == 0 or plan.key_range.empty or not plan.reaches(after):
             feed = query.sort is Sort.UPDATED
             unchanged = after if after is not None else Resume(from_time=plan.key_range.start)
             return SessionPage([], counted, plan.view.name, stats, resume=unchanged if feed else None)

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 WRITE_ATTEMPTS = 8
 """Attempts of one ``put`` or ``delete`` before it gives up to other writers."""
+PASSING_CANCELLATIONS = frozenset({"None", "TransactionConflict", "ProvisionedThroughputExceeded", "ThrottlingError"})
+"""Reasons a transaction's items are cancelled for that a later attempt can get past (``None``: that item was fine)."""
 
 
 class PutOutcome(StrEnum):
@@ -189,18 +191,22 @@ class SessionWriter:
     def _commit(self, transaction: list[dict[str, Any]], attempt: int) -> bool:
         """Run the transaction; ``False`` when it lost to another writer and must be redone from a fresh read.
 
-        A condition that failed means someone wrote the session meanwhile: redo at once. A conflict means another
-        transaction held an item (in practice a counter every session of the namespace shares): back off with
-        full jitter before redoing, so contending writers spread out."""
+        A condition that failed means someone wrote the session meanwhile: redo at once. A conflict or throttling
+        means another transaction held an item (in practice a counter every session of the namespace shares) or
+        capacity ran short: back off with full jitter before redoing, so contending writers spread out. Any other
+        cancellation (a validation error, an item collection too large) would fail again: it is raised."""
         try:
             self._client.transact_write_items(TransactItems=cast(Any, transaction))
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
             reasons = {reason.get("Code") for reason in cast(Any, error.response).get("CancellationReasons", [])}
-            if "ConditionalCheckFailed" not in reasons:
+            if "ConditionalCheckFailed" in reasons:
+                return False
+            if reasons <= PASSING_CANCELLATIONS:
                 self._sleep(self._jitter(0, backoff_ceiling(attempt)))
-            return False
+                return False
+            raise
         return True
 
     # ------------------------------------------------------------------ bulk
