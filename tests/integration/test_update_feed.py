@@ -331,3 +331,26 @@ def test_a_cursor_past_the_settle_boundary_answers_an_empty_page_and_keeps_its_p
     clock.advance(3600)
     rest = feed_page(function, held["nextCursor"], take=2)
     assert [s["id"] for s in rest["chargingSessions"]] == ["s2", "s3"]
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {"userId": "nobody"},  # no range: the counter says 0 and one Limit=1 count on the user's view proves it
+        {"status": "Started"},
+        {"createdFrom": "2099-01-01T00:00:00Z"},  # a range: its count (over keys) is 0
+        {"updatedFrom": "2020-01-01T00:00:00Z", "updatedTo": "2020-01-02T00:00:00Z"},
+    ],
+)
+def test_a_feed_page_known_to_be_empty_reads_no_page(
+    function: ModuleType, client: Any, writer: SessionWriter, clock: Clock, parameters: dict[str, str]
+) -> None:
+    """Without this, each of these polls passed over the whole namespace's feed behind its filter to find nothing."""
+    writer.load([session_at(f"s{n}", START - timedelta(hours=3), START - timedelta(minutes=n)) for n in range(30)])
+    queries: list[dict[str, Any]] = []
+    client.meta.events.register("provide-client-params.dynamodb.Query", lambda params, **_: queries.append(params))
+    body = feed_page(function, take=10, **parameters)
+    assert (body["chargingSessions"], body["count"]) == ([], 0)
+    assert "nextCursor" in body  # caught up: the cursor to poll with
+    assert [query.get("IndexName") for query in queries if query.get("Select") != "COUNT"] == []
+    assert all(query.get("Limit") == 1 for query in queries if "Limit" in query)

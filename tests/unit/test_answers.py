@@ -10,8 +10,9 @@ import pytest
 
 from charging_sessions.answers import DEFAULT_BUDGET_BYTES, Answer, encoded_size, fit_page, render
 from charging_sessions.models import ChargingSession, ListChargingSessionsResponse, dump_json
+from charging_sessions.storage.metering import ReadStats
 from charging_sessions.storage.positions import Resume
-from charging_sessions.storage.reader import ReadStats, SessionPage
+from charging_sessions.storage.reader import SessionPage
 from tests.factories import make_session
 
 

@@ -37,6 +37,7 @@ class MetricName:
     COUNTER_DRIFT = "CounterDrift"
     NAMESPACES_CHECKED = "NamespacesChecked"
     PAGES_CUT_BY_SIZE = "PagesCutBySize"
+    PAGES_CUT_BY_READ_BUDGET = "PagesCutByReadBudget"
     DEADLINE_EXCEEDED = "DeadlineExceeded"
 
 
@@ -65,6 +66,7 @@ def record_page(page: SessionPage, *, returned: int, cut: bool) -> None:
             "view": page.view,
             "returned": returned,
             "cut_by_size": cut,
+            "cut_by_read_budget": page.budget_cut,
             "count": page.count,
             "invalid_items": page.invalid_items,
             "foreign_items": page.foreign_items,
@@ -79,6 +81,8 @@ def record_page(page: SessionPage, *, returned: int, cut: bool) -> None:
     count(MetricName.SESSIONS_RETURNED, returned)
     if cut:
         count(MetricName.PAGES_CUT_BY_SIZE)
+    if page.budget_cut:
+        count(MetricName.PAGES_CUT_BY_READ_BUDGET)
     count(MetricName.READ_CAPACITY_UNITS, stats.consumed_capacity)
     if stats.retries:
         count(MetricName.DYNAMODB_RETRIES, stats.retries)

@@ -8,35 +8,34 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-from pydantic import ValidationError
 
 from ..models import ChargingSession
 from ..query import SessionFilter, SessionQuery, Sort
 from ..time_range import canonical_instant
 from .dynamodb_json import Item, from_item
 from .items import counter_value
-from .keys import PK, SK, counter_key
+from .keys import counter_key
+from .metering import ReadStats, consumed_units, metered_call
 from .plan import ReadPlan, page_view, plan_count, plan_page
 from .positions import Resume, entry_position, item_start_key, position_start_key
-from .requests import COUNTER_PROJECTION
+from .requests import COUNTER_PROJECTION, view_query
+from .stored_items import ForeignItemHook, InvalidItemHook, answerable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-InvalidItemHook = Callable[[Mapping[str, str], ValidationError], None]
-"""Called with an item's key and why it does not fit the contract."""
-ForeignItemHook = Callable[[Mapping[str, str], str], None]
-"""Called with an item's key and the namespace it claims, when it is not the caller's."""
 DriftHook = Callable[[str, int, int], None]
 """Called with the view, the counter's value and the count the read proved, when they disagree."""
 
 MEGABYTES_HELD_PER_ANSWER = 6
 """A page read stops once it holds this many megabytes of matching items: more than one answer can carry
 (``answers.DEFAULT_BUDGET_BYTES``); the page then continues where the read stopped (``docs/storage.md``)."""
+READ_BUDGET_UNITS = 256.0
+"""Read units a page's read may spend on entries its filter drops (2 MB of eventually consistent reads): past it the
+page ends, shorter, and resumes after the last entry passed over (``docs/storage.md``, "Reading")."""
 MAX_CALL_LIMIT = 10_000
 """The largest ``Limit`` a filtered read asks for: DynamoDB's 1 MB per call bounds what one call reads anyway."""
 
@@ -48,18 +47,6 @@ def next_limit(needed: int, scanned: int, matched: int) -> int:
     if matched >= scanned:
         return needed
     return min(MAX_CALL_LIMIT, math.ceil(needed * scanned / max(matched, 1)))
-
-
-@dataclass
-class ReadStats:
-    """What one listing cost: DynamoDB calls, read capacity DynamoDB reported, time spent waiting on it."""
-
-    calls: int = 0
-    consumed_capacity: float = 0.0
-    items_read: int = 0
-    retries: int = 0
-    """Attempts the SDK retried (throttling, 5xx) before a call succeeded."""
-    dynamodb_seconds: float = 0.0
 
 
 @dataclass
@@ -87,6 +74,8 @@ class SessionPage:
     """Where the next page starts, after the whole page; ``None`` when nothing follows (default order)."""
     read_cut: bool = False
     """The read stopped short of ``take``: it already held more than one answer can carry."""
+    budget_cut: bool = False
+    """The read stopped short of ``take``: it spent :data:`READ_BUDGET_UNITS` on entries its filter dropped."""
 
 
 @dataclass(frozen=True)
@@ -101,11 +90,15 @@ class _Start:
 
 @dataclass(frozen=True)
 class _Read:
-    """The documents a page's read returned, whether more follow, whether the read stopped short of ``take``."""
+    """The documents a page's read returned, whether more follow, whether the read stopped short of ``take`` (holding
+    an answer's worth, or out of budget), and where a read stopped by its budget resumes."""
 
     documents: list[dict[str, Any]] = field(default_factory=list)
     more: bool = False
     cut: bool = False
+    budget_cut: bool = False
+    passed_to: dict[str, Any] | None = None
+    """The last entry a read stopped by its budget passed over (plain form): the next page starts after it."""
 
 
 class SessionReader:
@@ -155,15 +148,24 @@ class SessionReader:
         stats = ReadStats()
         plan = plan_page(namespace, query, self.settle_boundary(), after)
         counted = 0 if query.empty else self._count(namespace, query, stats)
-        if query.empty or take == 0 or plan.key_range.empty or not plan.reaches(after):
+        if (
+            query.empty
+            or take == 0
+            or plan.key_range.empty
+            or not plan.reaches(after)
+            or self._known_empty(namespace, query, counted, skip, stats)
+        ):
             feed = query.sort is Sort.UPDATED
             unchanged = after if after is not None else Resume(from_time=plan.key_range.start)
             return SessionPage([], counted, plan.view.name, stats, resume=unchanged if feed else None)
         start = self._start(plan, namespace, skip, after, stats)
-        read = self._read(plan, start, take, stats) if start.more else _Read()
+        remaining = counted - skip if query.ranged else None  # a range's count is exact: no more can follow
+        read = self._read(plan, start, take, stats, remaining) if start.more else _Read()
         count = self._prove_count(query, plan, counted, start, read, proves=after is None)
         entry_positions = [entry_position(plan.view, document) for document in read.documents]
-        sessions, positions, invalid, foreign = self._validate(read.documents, namespace)
+        sessions, positions, invalid, foreign = answerable(
+            read.documents, namespace, on_invalid_item=self._on_invalid_item, on_foreign_item=self._on_foreign_item
+        )
         return SessionPage(
             sessions,
             count,
@@ -177,6 +179,7 @@ class SessionReader:
             entry_positions=entry_positions,
             resume=self._resume(query, plan, read, entry_positions),
             read_cut=read.cut,
+            budget_cut=read.budget_cut,
         )
 
     # ------------------------------------------------------------------ the steps
@@ -188,6 +191,21 @@ class SessionReader:
         if plan is None:
             return self._read_counter(namespace, query.filters, stats)
         return self._count_entries(plan, stats)
+
+    def _known_empty(self, namespace: str, query: SessionQuery, counted: int, skip: int, stats: ReadStats) -> bool:
+        """Whether the page is known to hold nothing, so that it is not read: a range's count (exact, counted over its
+        keys) is 0, or ``skip`` passes it; or, in the feed with filters and no range, the filters' own view holds no
+        session at all (the counter says so, and one ``Limit=1`` count on that view proves it; pages never rest on a
+        counter alone)."""
+        if query.ranged:
+            return counted == 0 or (query.sort is Sort.NEWEST_FIRST and skip >= counted)
+        if query.sort is Sort.UPDATED and query.filters.as_dict() and counted == 0:
+            filters = query.filters
+            view = page_view(Sort.NEWEST_FIRST, filters)
+            partition = view.partition_key(namespace, filters.user_id, filters.charger_id, filters.status)
+            probe = view_query(self._table, view, partition)
+            return int(metered_call(stats, self._client.query, **probe, Select="COUNT", Limit=1)["Count"]) == 0
+        return False
 
     def _start(self, plan: ReadPlan, namespace: str, skip: int, after: Resume | None, stats: ReadStats) -> _Start:
         """Where the page's read starts: after a cursor's position, after ``skip`` entries, or at the start."""
@@ -215,8 +233,11 @@ class SessionReader:
     def _resume(
         query: SessionQuery, plan: ReadPlan, read: _Read, entry_positions: list[dict[str, str]]
     ) -> Resume | None:
-        """Where the next page starts: after the page's last entry while more follow; in the feed, once the read
-        reached the settle boundary, at the boundary (every entry below it has been seen, later ones are above)."""
+        """Where the next page starts: after the last entry the read passed over when its budget stopped it, else
+        after the page's last entry while more follow; in the feed, once the read reached the settle boundary, at the
+        boundary (every entry below it has been seen, later ones are above)."""
+        if read.passed_to is not None:
+            return Resume(after=entry_position(plan.view, read.passed_to))
         if read.more and entry_positions:
             return Resume(after=entry_positions[-1])
         if query.sort is Sort.UPDATED:
@@ -225,25 +246,10 @@ class SessionReader:
 
     # ------------------------------------------------------------------ DynamoDB
 
-    def _call(self, stats: ReadStats, operation: Callable[..., Any], **request: Any) -> Any:
-        request["ReturnConsumedCapacity"] = "TOTAL"
-        started = time.perf_counter()
-        try:
-            response = operation(**request)
-        finally:
-            stats.dynamodb_seconds += time.perf_counter() - started
-            stats.calls += 1
-        capacity = response.get("ConsumedCapacity")
-        if isinstance(capacity, dict):
-            stats.consumed_capacity += float(capacity.get("CapacityUnits", 0.0))
-        stats.items_read += int(response.get("ScannedCount", 1 if "Item" in response else 0))
-        stats.retries += int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
-        return response
-
     def _read_counter(self, namespace: str, filters: SessionFilter, stats: ReadStats) -> int:
         view = page_view(Sort.NEWEST_FIRST, filters)
         key = counter_key(namespace, view, filters.user_id, filters.charger_id, filters.status)
-        response = self._call(stats, self._client.get_item, TableName=self._table, Key=key, **COUNTER_PROJECTION)
+        response = metered_call(stats, self._client.get_item, TableName=self._table, Key=key, **COUNTER_PROJECTION)
         return max(counter_value(response.get("Item")), 0)
 
     def _count_entries(self, plan: ReadPlan, stats: ReadStats) -> int:
@@ -255,7 +261,7 @@ class SessionReader:
         request["Select"] = "COUNT"
         counted = 0
         while True:
-            response = self._call(stats, self._client.query, **request)
+            response = metered_call(stats, self._client.query, **request)
             counted += int(response["Count"])
             if "LastEvaluatedKey" not in response:
                 return counted
@@ -270,7 +276,7 @@ class SessionReader:
         request["Select"] = "COUNT"
         passed = 0
         while passed < skip:
-            response = self._call(stats, self._client.query, **request, Limit=skip - passed)
+            response = metered_call(stats, self._client.query, **request, Limit=skip - passed)
             passed += int(response["Count"])
             last_key = response.get("LastEvaluatedKey")
             if last_key is None:
@@ -279,54 +285,38 @@ class SessionReader:
         start: Item = request["ExclusiveStartKey"]
         return _Start(item_start_key(plan.view, start, plan.partition) if keys_only else start, passed)
 
-    def _read(self, plan: ReadPlan, start: _Start, take: int, stats: ReadStats) -> _Read:
+    def _read(self, plan: ReadPlan, start: _Start, take: int, stats: ReadStats, remaining: int | None = None) -> _Read:
         """Up to ``take`` items the plan selects after the start, in its order. The read asks for one item more than
-        the page, so that a page that ends with the view says so. Behind a filter each call's ``Limit`` comes from
-        :func:`next_limit`; the read ends early once it holds :data:`MEGABYTES_HELD_PER_ANSWER`."""
+        the page, so that a page that ends with the view says so, and stops early when it holds the ``remaining``
+        entries known to follow. Behind a filter each call's ``Limit`` comes from :func:`next_limit`; the read ends
+        early once it holds :data:`MEGABYTES_HELD_PER_ANSWER`, or once it spent :data:`READ_BUDGET_UNITS` on entries
+        the filter dropped."""
         request = plan.request(self._table)
         if start.key is not None:
             request["ExclusiveStartKey"] = start.key
         documents: list[dict[str, Any]] = []
         scanned = 0
         held = 0.0  # megabytes of items held: of each call DynamoDB ended at 1 MB, the share that matched
+        dropped = 0.0  # read units spent on entries the filter dropped
         limit = take + 1
         while len(documents) <= take:
-            response = self._call(stats, self._client.query, **request, Limit=limit)
-            documents.extend(from_item(item) for item in response["Items"])
-            if "LastEvaluatedKey" not in response:
+            response = metered_call(stats, self._client.query, **request, Limit=limit)
+            items = response["Items"]
+            documents.extend(from_item(item) for item in items)
+            passed = int(response.get("ScannedCount", len(items)))
+            dropped += consumed_units(response) * (1 - len(items) / max(passed, 1))
+            last_key = response.get("LastEvaluatedKey")
+            if last_key is None or (remaining is not None and len(documents) >= remaining):
                 break
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-            passed = int(response.get("ScannedCount", limit))
+            request["ExclusiveStartKey"] = last_key
             scanned += passed
             if passed < limit:  # DynamoDB ended the call at 1 MB, not at Limit
-                held += len(response["Items"]) / max(passed, 1)
+                held += len(items) / max(passed, 1)
                 if held >= MEGABYTES_HELD_PER_ANSWER and documents:
                     return _Read(documents, more=True, cut=True)
+            if dropped > READ_BUDGET_UNITS and len(documents) <= take:
+                return _Read(documents, more=True, budget_cut=True, passed_to=from_item(last_key))
             limit = next_limit(take + 1 - len(documents), scanned, len(documents))
         if len(documents) > take:
             return _Read(documents[:take], more=True)
         return _Read(documents)
-
-    def _validate(
-        self, documents: list[dict[str, Any]], namespace: str
-    ) -> tuple[list[ChargingSession], list[int], int, int]:
-        """Stored items that do not fit the contract, or that claim another namespace than the caller's, are
-        left out of the page and reported, never answered."""
-        sessions: list[ChargingSession] = []
-        positions: list[int] = []
-        invalid = foreign = 0
-        for position, document in enumerate(documents):
-            key = {PK: str(document.get(PK)), SK: str(document.get(SK))}
-            if document.get("namespaceId") != namespace:
-                foreign += 1
-                if self._on_foreign_item is not None:
-                    self._on_foreign_item(key, str(document.get("namespaceId")))
-                continue
-            try:
-                sessions.append(ChargingSession.model_validate(document))
-                positions.append(position)
-            except ValidationError as error:
-                invalid += 1
-                if self._on_invalid_item is not None:
-                    self._on_invalid_item(key, error)
-        return sessions, positions, invalid, foreign
