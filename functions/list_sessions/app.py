@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from charging_sessions import query as q
 from charging_sessions.aws_clients import dynamodb_client
 from charging_sessions.cursor import CursorCodec
-from charging_sessions.cursor_secret import load_cursor_keys
+from charging_sessions.cursor_secret import CursorKeySource
 from charging_sessions.deadline import REQUEST_DEADLINE
 from charging_sessions.http_edge import NAMESPACE_CONTEXT_KEY, HttpEdge, conditional_response, conditional_responses
 from charging_sessions.listing import build_reader, list_for_namespace
@@ -24,7 +24,7 @@ from charging_sessions.settings import get_settings
 
 settings = get_settings()
 reader = build_reader(dynamodb_client(settings), settings)
-cursors = CursorCodec(lambda: load_cursor_keys(settings))
+cursors = CursorCodec(CursorKeySource(settings))
 edge = HttpEdge(namespace_claim=settings.namespace_claim)
 app = edge.resolver
 if TYPE_CHECKING:

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
-import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,7 +19,6 @@ from charging_sessions.cursor import CursorCodec, CursorKeys
 from charging_sessions.cursor_secret import load_cursor_keys
 from charging_sessions.query import EXCLUSIVE_PARAMETERS, SessionQuery
 from charging_sessions.settings import ConfigurationError, Settings
-from charging_sessions.storage.positions import Resume
 from charging_sessions.storage.reader import SessionReader
 from charging_sessions.storage.writer import SessionWriter
 from local_toolkit.template_table import create_table
@@ -295,40 +293,6 @@ def test_cursor_with_a_bad_skip_names_both_problems(function: ModuleType, stocke
 
 
 # ---------------------------------------------------------------- keys
-
-
-def test_keys_come_from_secrets_manager_and_a_rotation_keeps_walks_valid(
-    aws: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from aws_lambda_powertools.utilities import parameters
-
-    secrets = boto3.client("secretsmanager")
-    old, new = "old-key-" + "o" * 40, "new-key-" + "n" * 40
-    arn = secrets.create_secret(Name="cursor-keys", SecretString=json.dumps({"current": old}))["ARN"]
-    configured = Settings.model_validate({"TABLE_NAME": TABLE, "CURSOR_SECRET_ID": arn, "CURSOR_LOCAL_KEY": "l" * 40})
-    fetches: list[str] = []
-    original = parameters.get_secret
-
-    def counting(name: str, **options: Any) -> Any:
-        fetches.append(name)
-        return original(name, **options)
-
-    monkeypatch.setattr(parameters, "get_secret", counting)
-    codec = CursorCodec(lambda: load_cursor_keys(configured))
-    issued = codec.issue("-createdAt", "b", Resume(after={"sk": "x"}))
-    assert codec.open(issued, "-createdAt", "b", ("sk",)) == Resume(after={"sk": "x"})
-    assert load_cursor_keys(configured).signing == old.encode()  # the secret wins over a local key
-    # Rotation, step 2: the new key signs, the old one is still accepted.
-    secrets.put_secret_value(SecretId=arn, SecretString=json.dumps({"current": new, "accepted": [old]}))
-    parameters.clear_caches()  # type: ignore[no-untyped-call]  # what CURSOR_KEY_MAX_AGE does in a running container
-    assert codec.open(issued, "-createdAt", "b", ("sk",)) == Resume(after={"sk": "x"})
-    assert codec.issue("-createdAt", "b", Resume(after={"sk": "x"})) != issued
-    # Step 3: the old key is retired; its cursors are refused.
-    secrets.put_secret_value(SecretId=arn, SecretString=json.dumps({"current": new}))
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
-    with pytest.raises(ValueError, match="altered"):
-        codec.open(issued, "-createdAt", "b", ("sk",))
-    assert fetches and all(name == arn for name in fetches)
 
 
 def test_without_a_key_the_function_answers_500_without_detail(

@@ -1,4 +1,5 @@
-"""AWS SDK clients, built once per execution environment with timeouts and retries that fit the function."""
+"""AWS SDK clients (DynamoDB, Secrets Manager), built once per execution environment with timeouts and retries that
+fit the function, inside the request deadline."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 
 def dynamodb_client(settings: Settings) -> DynamoDBClient:
@@ -20,13 +22,24 @@ def dynamodb_client(settings: Settings) -> DynamoDBClient:
 
     The endpoint, region and credentials are the SDK's own settings (``AWS_ENDPOINT_URL_DYNAMODB`` points it at
     DynamoDB Local, LocalStack or the local emulation)."""
-    config = Config(
+    client = boto3.client("dynamodb", config=_config(settings))
+    REQUEST_DEADLINE.install(client, attempt_seconds=settings.dynamodb_connect_timeout + settings.dynamodb_read_timeout)
+    return client
+
+
+def secrets_client(settings: Settings) -> SecretsManagerClient:
+    """A Secrets Manager client (the cursor keys) with the same short timeouts and retries as DynamoDB's, inside the
+    request deadline: botocore's defaults (60 s timeouts) would outlive the function."""
+    client = boto3.client("secretsmanager", config=_config(settings))
+    REQUEST_DEADLINE.install(client, attempt_seconds=settings.dynamodb_connect_timeout + settings.dynamodb_read_timeout)
+    return client
+
+
+def _config(settings: Settings) -> Config:
+    return Config(
         connect_timeout=settings.dynamodb_connect_timeout,
         read_timeout=settings.dynamodb_read_timeout,
         # total_max_attempts counts the first attempt too (botocore's max_attempts counts only retries)
         retries={"mode": "standard", "total_max_attempts": settings.dynamodb_max_attempts},
         tcp_keepalive=True,
     )
-    client = boto3.client("dynamodb", config=config)
-    REQUEST_DEADLINE.install(client, attempt_seconds=settings.dynamodb_connect_timeout + settings.dynamodb_read_timeout)
-    return client

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+    from botocore.client import BaseClient
 
 
 MAX_SDK_BACKOFF_SECONDS = 20.0
@@ -52,13 +52,14 @@ class Deadline:
         if self.remaining() <= needed:
             raise DeadlineExceeded(f"request deadline reached ({self.remaining():.3f} s left, {needed:.3f} s needed)")
 
-    def install(self, client: DynamoDBClient, *, attempt_seconds: float) -> None:
-        """Hook the client: every attempt starts only inside the deadline, every retry only when its worst
-        backoff plus one more attempt still fits."""
+    def install(self, client: BaseClient, *, attempt_seconds: float) -> None:
+        """Hook a client (DynamoDB, Secrets Manager): every attempt starts only inside the deadline, every retry
+        only when its worst backoff plus one more attempt still fits."""
         self.attempt_seconds = max(self.attempt_seconds, attempt_seconds)
+        service = client.meta.service_model.service_id.hyphenize()
         events = client.meta.events
-        events.register_first("before-send.dynamodb", self._before_send)
-        events.register_first("needs-retry.dynamodb", self._before_retry)
+        events.register_first(f"before-send.{service}", self._before_send)
+        events.register_first(f"needs-retry.{service}", self._before_retry)
 
     def check_retry(self, attempts: int) -> None:
         """Refuse a retry after ``attempts`` failed attempts unless its worst backoff plus one more attempt fits."""

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from .conditional import ETAG_HEADER, not_modified
 from .cursor import CursorError
+from .cursor_secret import CursorKeysUnavailable
 from .deadline import DeadlineExceeded
 from .models import MAX_ID_CHARS, ErrorResponse, dump_json
 from .observability import MetricName, count, logger
@@ -29,6 +30,7 @@ THROTTLING_CODES = frozenset(
 )
 INTERNAL_ERROR_MESSAGE = "Internal server error"
 UNAVAILABLE_MESSAGE = "Service unavailable: the request ran out of time; retry later"
+KEYS_UNAVAILABLE_MESSAGE = "Service unavailable: cursors cannot be signed or checked right now; retry later"
 RETRY_AFTER_SECONDS = 1
 UNAUTHORIZED_MESSAGE = "Unauthorized: the caller's identity carries no usable namespace"
 
@@ -41,7 +43,10 @@ ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
     400: _envelope("A query parameter is invalid"),
     401: _envelope("No usable namespace in the caller's identity"),
     500: _envelope("Response for status internalServerError"),
-    503: _envelope("The request ran out of time (DynamoDB throttled or slow); retry after `Retry-After` seconds"),
+    503: _envelope(
+        "The request ran out of time (DynamoDB throttled or slow), or cursors cannot be signed right now; retry after "
+        "`Retry-After` seconds"
+    ),
 }
 """The OpenAPI responses every route of this edge can give besides its own: the error envelope."""
 
@@ -270,7 +275,12 @@ class HttpEdge:
             logger.warning("Request deadline reached", extra={"reason": str(error)})
             return error_response(503, UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
+        def keys_unavailable(error: CursorKeysUnavailable) -> Response[Any]:
+            logger.warning("Answered 503: no cursor keys", extra={"reason": str(error)})
+            return error_response(503, KEYS_UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
         app.exception_handler(DeadlineExceeded)(out_of_time)
+        app.exception_handler(CursorKeysUnavailable)(keys_unavailable)
         app.exception_handler(UnauthorizedError)(unauthorized)
         app.exception_handler(RequestValidationError)(invalid_request)
         app.exception_handler([BadRequestError, CursorError])(bad_request)

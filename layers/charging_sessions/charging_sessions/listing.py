@@ -11,14 +11,17 @@ from typing import TYPE_CHECKING
 from .answers import Answer, fit_page, render
 from .conditional import entity_tag
 from .cursor import CursorCodec, binding
+from .cursor_secret import CursorKeysUnavailable
 from .observability import (
+    MetricName,
+    count,
     record_page,
     record_request,
     report_counter_drift,
     report_foreign_item,
     report_invalid_item,
 )
-from .query import SessionQuery
+from .query import SessionQuery, Sort
 from .settings import Settings
 from .storage.plan import position_view
 from .storage.positions import position_fields
@@ -63,7 +66,9 @@ def list_for_namespace(
     cursor: str | None = None,
 ) -> Listing:
     """The page ``query`` selects in ``namespace`` after ``skip`` sessions or at ``cursor`` (the edge refuses the
-    two together), and its answer. Raises :class:`CursorError` for a cursor that is refused."""
+    two together), and its answer. Raises :class:`CursorError` for a cursor that is refused, and
+    :class:`CursorKeysUnavailable` when there are no keys to open or issue one: a first page in the default order
+    is answered without ``nextCursor`` instead (``nextSkip`` goes on)."""
     record_request(namespace, query.filters, skip=skip, take=take)
     bound_to = binding(namespace, query.as_dict())
     after = None
@@ -71,7 +76,14 @@ def list_for_namespace(
         after = cursors.open(cursor, query.sort.value, bound_to, position_fields(position_view(query.sort)))
     page = reader.read_page(namespace, query, skip=skip, take=take, after=after)
     fitted = fit_page(page, skip=skip, offset_paging=cursor is None)
-    next_cursor = None if fitted.resume is None else cursors.issue(query.sort.value, bound_to, fitted.resume)
+    next_cursor = None
+    if fitted.resume is not None:
+        try:
+            next_cursor = cursors.issue(query.sort.value, bound_to, fitted.resume)
+        except CursorKeysUnavailable:
+            if cursor is not None or query.sort is not Sort.NEWEST_FIRST:
+                raise  # a cursor walk or the feed cannot go on without one: 503, retry later
+            count(MetricName.PAGES_WITHOUT_CURSOR)  # offset paging answers with nextSkip alone
     answer = render(fitted, count=page.count, next_cursor=next_cursor)
     record_page(page, returned=answer.returned, cut=answer.cut)
     asked = {"skip": skip, "take": take, **query.as_dict(), "cursor": cursor}

@@ -38,6 +38,8 @@ class MetricName:
     NAMESPACES_CHECKED = "NamespacesChecked"
     PAGES_CUT_BY_SIZE = "PagesCutBySize"
     PAGES_CUT_BY_READ_BUDGET = "PagesCutByReadBudget"
+    CURSOR_KEY_FAILURES = "CursorKeyFailures"
+    PAGES_WITHOUT_CURSOR = "PagesWithoutCursor"
     DEADLINE_EXCEEDED = "DeadlineExceeded"
 
 
