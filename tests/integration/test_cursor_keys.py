@@ -157,7 +157,7 @@ def test_a_hanging_secrets_manager_is_given_up_inside_the_request_deadline(
 
     def hang(request: Any, **_: Any) -> None:
         attempts.append(clock.now)
-        clock.now += client.meta.config.read_timeout
+        clock.now += client.meta.config.read_timeout  # type: ignore[attr-defined]  # botocore sets it; stubs lack it
         raise ReadTimeoutError(endpoint_url=request.url)
 
     client.meta.events.register("before-send.secrets-manager", hang)
