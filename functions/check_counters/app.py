@@ -17,7 +17,7 @@ checker = CounterChecker(dynamodb_client(settings), settings.table_name)
 def report_drift(namespace: str, check: CounterCheck) -> None:
     logger.warning(
         "Counters drifted; repaired",
-        extra={"namespace": namespace, "drifted": {sk: list(pair) for sk, pair in check.drifted.items()}},
+        extra={"namespace": namespace, "drifted": {sk: list(pair) for sk, pair in check.confirmed.items()}},
     )
 
 
@@ -33,6 +33,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "drifted_namespaces": summary.drifted_namespaces,
         "drifted_counters": summary.drifted_counters,
         "skipped_items": summary.skipped_items,
+        "raced_counters": summary.raced_counters,
     }
     logger.info("Counter check done", extra=result)
     return result

@@ -3,6 +3,7 @@ only namespaces that hold sessions; and its IAM policy grants exactly the calls 
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import random
 from collections.abc import Callable
@@ -14,7 +15,7 @@ import pytest
 from charging_sessions.query import SessionFilter, SessionQuery
 from charging_sessions.storage.counter_check import CounterChecker
 from charging_sessions.storage.items import session_item
-from charging_sessions.storage.keys import session_key
+from charging_sessions.storage.keys import PK, session_key
 from charging_sessions.storage.reader import SessionReader
 from charging_sessions.storage.write_limits import stored_document
 from charging_sessions.storage.writer import SessionWriter
@@ -79,9 +80,12 @@ def test_the_check_policy_grants_exactly_the_calls_it_makes(
     writer.load([make_session(minute=i) for i in range(3)])
     client.put_item(TableName=TABLE, Item=session_item(stored_document(make_session(minute=9)), 1))
     made: set[str] = set()
+    updates: list[dict[str, Any]] = []
 
     def record(event_name: str, **_: Any) -> None:
         made.add("dynamodb:" + event_name.rsplit(".", 1)[-1])
+
+    client.meta.events.register("provide-client-params.dynamodb.UpdateItem", lambda params, **_: updates.append(params))
 
     client.meta.events.register("before-call.dynamodb", record)
     try:
@@ -89,6 +93,20 @@ def test_the_check_policy_grants_exactly_the_calls_it_makes(
     finally:
         client.meta.events.unregister("before-call.dynamodb", record)
     assert made == granted_actions("CheckCountersFunction")
+    # Its repairs stay inside what the policy's conditions allow: counter partitions, key and count attributes.
+    [repair] = [
+        statement
+        for policy in load_template()["Resources"]["CheckCountersFunction"]["Properties"]["Policies"]
+        if isinstance(policy, dict) and "Statement" in policy
+        for statement in policy["Statement"]
+        if statement["Action"] == ["dynamodb:UpdateItem"]
+    ]
+    patterns = repair["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    allowed = set(repair["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"])
+    assert updates  # the put_item behind the writer drifted some counters
+    for update in updates:
+        assert any(fnmatch.fnmatchcase(update["Key"][PK]["S"], pattern) for pattern in patterns)
+        assert set(update["Key"]) | set(update["ExpressionAttributeNames"].values()) <= allowed
     function = load_template()["Resources"]["CheckCountersFunction"]["Properties"]
     assert function["Events"]["Hourly"]["Type"] == "Schedule"
     assert function["DeadLetterQueue"]["Type"] == "SQS"

@@ -25,6 +25,7 @@ from charging_sessions.storage.writer import SessionWriter
 from local_toolkit.reference_model import list_page
 from tests.conftest import SETTLE_SECONDS, TABLE
 from tests.factories import make_session
+from tests.integration.test_observability import emf, metric_values
 from tests.support import call, event
 
 FILTERS: list[dict[str, str]] = [
@@ -203,3 +204,21 @@ def test_an_item_claiming_another_namespace_is_left_out_and_reported(
 def _as_filter(filters: Mapping[str, str]) -> dict[str, str]:
     names = {"userId": "user_id", "chargerId": "charger_id", "status": "status"}
     return {names[name]: value for name, value in filters.items()}
+
+
+def test_a_put_committed_between_the_counter_read_and_the_page_read_is_not_drift(
+    function: ModuleType, client: Any, writer: SessionWriter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The counter is read first (4), then a put commits (5), then the page sees 5 sessions and the view's end: the
+    answer is the proven 5, and a consistent read of the counter (5) shows no drift to report (it was alarmed)."""
+    writer.load([make_session(minute=i) for i in range(4)])
+    late = make_session(minute=10)
+
+    def put_after_the_counter_read(**_: Any) -> None:
+        client.meta.events.unregister("after-call.dynamodb.GetItem", put_after_the_counter_read)
+        writer.put(late)
+
+    client.meta.events.register("after-call.dynamodb.GetItem", put_after_the_counter_read)
+    status, body = call(function, event("take=10"))
+    assert (status, body["count"], len(body["chargingSessions"])) == (200, 5, 5)
+    assert metric_values(emf(capsys.readouterr().out)).get("CounterDrift") is None

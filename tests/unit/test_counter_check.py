@@ -7,6 +7,8 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from charging_sessions.storage.counter_check import CheckSummary, CounterCheck, CounterChecker
 from charging_sessions.storage.dynamodb_json import Item
 from charging_sessions.storage.items import counter_item, counter_keys, session_item
@@ -16,10 +18,12 @@ from tests.factories import make_session
 
 
 class ScriptedTable:
-    """Partitions by key: ``query`` (through the paginator, two items a page), ``scan`` and ``batch_write_item``."""
+    """Partitions by key: ``query`` (through the paginator, two items a page), ``scan`` and conditional
+    ``update_item`` of a counter (``moved``: counters a writer changes right after the check read them)."""
 
-    def __init__(self, partitions: dict[str, list[Item]]) -> None:
+    def __init__(self, partitions: dict[str, list[Item]], moved: frozenset[str] = frozenset()) -> None:
         self.partitions = partitions
+        self.moved = moved
         self.written: list[Item] = []
         self.scans: list[dict[str, Any]] = []
 
@@ -37,9 +41,21 @@ class ScriptedTable:
         self.scans.append(request)
         return {"Items": [{PK: {"S": pk}} for pk, items in self.partitions.items() for _ in items]}
 
-    def batch_write_item(self, RequestItems: dict[str, list[Any]]) -> dict[str, Any]:
-        [(_, requests)] = RequestItems.items()
-        self.written += [request["PutRequest"]["Item"] for request in requests]
+    def update_item(self, **request: Any) -> dict[str, Any]:
+        key = request["Key"]
+        held = {item[SK]["S"]: item for item in self.partitions.get(key[PK]["S"], [])}.get(key[SK]["S"])
+        condition = request["ConditionExpression"]
+        if condition == "attribute_not_exists(#n)":
+            holds = held is None and key[SK]["S"] not in self.moved
+        else:
+            expected = request["ExpressionAttributeValues"][":held"]
+            holds = held is not None and held["n"] == expected and key[SK]["S"] not in self.moved
+        if not holds:
+            raise ClientError(
+                {"Error": {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}},
+                "UpdateItem",
+            )
+        self.written.append({**key, "n": request["ExpressionAttributeValues"][":true"]})
         return {}
 
 
@@ -51,7 +67,7 @@ def sessions_of(namespace: str, *users: str | None) -> list[Item]:
 
 
 def checker_of(table: ScriptedTable) -> CounterChecker:
-    return CounterChecker(table, "table", sleep=lambda _: None)  # type: ignore[arg-type]
+    return CounterChecker(table, "table")  # type: ignore[arg-type]
 
 
 def test_a_check_counts_the_partition_and_reports_what_drifted() -> None:
@@ -110,7 +126,22 @@ def test_checking_several_namespaces_sums_up_and_reports_each_that_drifted() -> 
     assert [namespace for namespace, _ in heard] == ["drifted"]
 
 
-def test_the_sample_holds_only_namespaces_with_sessions() -> None:
+def test_a_counter_a_writer_moved_during_the_check_is_neither_overwritten_nor_reported() -> None:
+    table = ScriptedTable(
+        {
+            namespace_pk("busy"): sessions_of("busy", "u1", "u1"),
+            counter_pk("busy"): [counter_item(counter_pk("busy"), "all", 1)],
+        },
+        moved=frozenset({"all"}),  # a put committed between the check's reads and its repair
+    )
+    check = checker_of(table).recount("busy")
+    assert check.drifted["all"] == (1, 2)
+    assert check.raced == ["all"] and "all" not in check.confirmed
+    assert "all" not in {item[SK]["S"] for item in table.written}  # the put's ADD is not overwritten
+    assert check.confirmed  # the other counters (absent until now) were repaired and are reported
+
+
+def test_the_sample_holds_only_namespaces_with_sessions_or_counters() -> None:
     table = ScriptedTable(
         {
             namespace_pk("a#b"): sessions_of("a#b", "u"),
@@ -118,10 +149,12 @@ def test_the_sample_holds_only_namespaces_with_sessions() -> None:
             namespace_pk("plain"): sessions_of("plain", "u", "v"),
             counter_pk("plain"): [counter_item(counter_pk("plain"), "all", 2)],
             identity_pk("plain"): [{PK: {"S": identity_pk("plain")}, SK: {"S": "s-1"}}],
+            counter_pk("expired#all"): [counter_item(counter_pk("expired#all"), "all", 7)],  # its sessions are gone
+            identity_pk("only-ids"): [{PK: {"S": identity_pk("only-ids")}, SK: {"S": "s-1"}}],
         }
     )
     found = checker_of(table).sample(segments=8, limit=50, rng=random.Random(3))  # noqa: S311
-    assert found == ["a#b", "a%23b", "plain"]
+    assert found == ["a#b", "a%23b", "expired#all", "plain"]
     [scan] = table.scans
     assert (scan["TotalSegments"], scan["Limit"]) == (8, 50)
     assert scan["Segment"] == random.Random(3).randrange(8)  # noqa: S311

@@ -100,9 +100,10 @@ def test_the_keys_of_a_session_its_identity_and_its_counters() -> None:
 
 @pytest.mark.parametrize("namespace", ["a", "a#b", "a%23b", "%", "#count", "tenant#id"])
 def test_the_namespace_of_a_partition(namespace: str) -> None:
-    assert keys.session_namespace(keys.namespace_pk(namespace)) == namespace
-    assert keys.session_namespace(keys.counter_pk(namespace)) is None
-    assert keys.session_namespace(keys.identity_pk(namespace)) is None
+    """Sessions' and counters' partitions name their namespace (whatever it holds); identity partitions none."""
+    assert keys.checked_namespace(keys.namespace_pk(namespace)) == namespace
+    assert keys.checked_namespace(keys.counter_pk(namespace)) == namespace
+    assert keys.checked_namespace(keys.identity_pk(namespace)) is None
 
 
 def test_views_apply_to_the_sessions_that_carry_their_attributes() -> None:

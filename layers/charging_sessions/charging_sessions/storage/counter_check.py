@@ -5,16 +5,16 @@ drifted; and pick the namespaces a scheduled check looks at. Pages never depend 
 from __future__ import annotations
 
 import random
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .batch_writes import Jitter, Sleep, batch_put
+from botocore.exceptions import ClientError
+
 from .dynamodb_json import from_item
-from .items import countable, counter_item, counter_keys, counter_value
-from .keys import NAMESPACE, PK, SK, counter_pk, session_namespace
+from .items import countable, counter_keys, counter_repair, counter_value
+from .keys import NAMESPACE, PK, SK, checked_namespace, counter_pk
 from .requests import COUNTED_ATTRIBUTES, counter_partition_query, namespace_sample_scan, namespace_sessions_query
 
 if TYPE_CHECKING:
@@ -29,10 +29,17 @@ class CounterCheck:
     counts: dict[str, int] = field(default_factory=dict)
     stored: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    raced: list[str] = field(default_factory=list)
+    """Counters a writer moved between the check's read and its repair: left as they are, checked again next time."""
 
     @property
     def total(self) -> int:
         return self.counts.get(NAMESPACE.counter_sk(None, None, None), 0)
+
+    @property
+    def confirmed(self) -> dict[str, tuple[int, int]]:
+        """The drifted counters no writer moved during the check: drift, not a race (what is reported)."""
+        return {sk: pair for sk, pair in self.drifted.items() if sk not in self.raced}
 
     @property
     def drifted(self) -> dict[str, tuple[int, int]]:
@@ -57,25 +64,26 @@ class CheckSummary:
     drifted_namespaces: int = 0
     drifted_counters: int = 0
     skipped_items: int = 0
+    raced_counters: int = 0
+    """Counters a writer moved during their check (not repaired, not reported: checked again next time)."""
 
 
 class CounterChecker:
     """Checks and repairs the counters of namespaces in one table."""
 
-    def __init__(
-        self, client: DynamoDBClient, table_name: str, *, sleep: Sleep = time.sleep, jitter: Jitter = random.uniform
-    ) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
-        self._sleep = sleep
-        self._jitter = jitter
 
     def check(self, namespace: str, *, repair: bool) -> CounterCheck:
-        """Count the namespace's sessions from its own partition (the namespace is the partition's, never read
-        from an item) and compare with its counters; with ``repair``, write the true count into every counter
-        that is wrong. Items that miss what counting needs are skipped and reported. A write racing a repair
-        may leave its own change off until the next check (the check is idempotent)."""
+        """Read the namespace's counters, then count its sessions from its own partition (the namespace is the
+        partition's, never read from an item; both reads consistent); with ``repair``, set every counter that is
+        wrong to the true count, each only if it still holds what was read. A put that commits meanwhile moves its
+        counters and so fails that condition: no update is lost, and the next check sees it settled. Items that miss
+        what counting needs are skipped and reported."""
         check = CounterCheck()
+        for item in self._all_items(counter_partition_query(self._table, namespace)):
+            check.stored[str(item[SK]["S"])] = counter_value(item)
         counts: Counter[str] = Counter()
         request = namespace_sessions_query(self._table, namespace, projection=COUNTED_ATTRIBUTES)
         request["ConsistentRead"] = True
@@ -86,12 +94,15 @@ class CounterChecker:
             else:
                 check.skipped.append(str(document.get(SK)))
         check.counts = dict(counts)
-        for item in self._all_items(counter_partition_query(self._table, namespace)):
-            check.stored[str(item[SK]["S"])] = counter_value(item)
         if repair:
-            pk = counter_pk(namespace)
-            repairs = [counter_item(pk, sk, true) for sk, (_, true) in check.drifted.items()]
-            batch_put(self._client, self._table, repairs, sleep=self._sleep, jitter=self._jitter)
+            for sk, (_, true) in check.drifted.items():
+                held = check.stored.get(sk)
+                try:
+                    self._client.update_item(**counter_repair(self._table, counter_pk(namespace), sk, held, true))
+                except ClientError as error:
+                    if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                        raise
+                    check.raced.append(sk)
         return check
 
     def recount(self, namespace: str) -> CounterCheck:
@@ -99,10 +110,11 @@ class CounterChecker:
         return self.check(namespace, repair=True)
 
     def sample(self, *, segments: int, limit: int, rng: random.Random | None = None) -> list[str]:
-        """Namespaces that hold sessions, from one random segment of the table (a Scan of ``limit`` keys)."""
+        """Namespaces that hold sessions or counters, from one random segment of the table (a Scan of ``limit``
+        keys)."""
         segment = (rng or random.Random()).randrange(segments)  # noqa: S311 - sampling, not security
         response = self._client.scan(**namespace_sample_scan(self._table, segment, segments, limit))
-        found = (session_namespace(str(item[PK]["S"])) for item in response.get("Items", []))
+        found = (checked_namespace(str(item[PK]["S"])) for item in response.get("Items", []))
         return sorted({namespace for namespace in found if namespace is not None})
 
     def check_namespaces(
@@ -114,9 +126,10 @@ class CounterChecker:
             check = self.check(namespace, repair=repair)
             summary.namespaces.append(namespace)
             summary.skipped_items += len(check.skipped)
-            if check.drifted:
+            summary.raced_counters += len(check.raced)
+            if check.confirmed:
                 summary.drifted_namespaces += 1
-                summary.drifted_counters += len(check.drifted)
+                summary.drifted_counters += len(check.confirmed)
                 if on_drift is not None:
                     on_drift(namespace, check)
         return summary

@@ -140,3 +140,22 @@ def countable(document: Mapping[str, Any]) -> bool:
         and document.get("status") in ("Started", "Stopped")
         and isinstance(document.get("userId", ""), str)
     )
+
+
+def counter_repair(table: str, pk: str, sk: str, held: int | None, true: int) -> dict[str, Any]:
+    """UpdateItem arguments that set a counter to ``true`` only if it still holds ``held`` (``None``: it did not
+    exist) when the repair lands: a write that moved it since it was read is never overwritten."""
+    condition: dict[str, Any] = (
+        {"ConditionExpression": "attribute_not_exists(#n)"}
+        if held is None
+        else {"ConditionExpression": "#n = :held", "ExpressionAttributeValues": {":held": {"N": str(held)}}}
+    )
+    values = {":true": {"N": str(true)}, **condition.pop("ExpressionAttributeValues", {})}
+    return {
+        "TableName": table,
+        "Key": {PK: {"S": pk}, SK: {"S": sk}},
+        "UpdateExpression": "SET #n = :true",
+        "ExpressionAttributeNames": {"#n": COUNT},
+        "ExpressionAttributeValues": values,
+        **condition,
+    }

@@ -214,7 +214,12 @@ def namespace_counter_key(namespace: str) -> Item:
     return counter_key(namespace, NAMESPACE, None, None, None)
 
 
-def session_namespace(pk: str) -> str | None:
-    """The namespace whose sessions a partition key holds; ``None`` for counter and identity partitions (escaped
-    namespaces hold no ``#``, those partitions' keys always do)."""
-    return None if SEP in pk else unescape(pk)
+def checked_namespace(pk: str) -> str | None:
+    """The namespace whose sessions or counters a partition key holds (a namespace whose sessions all expired still
+    has counters to check); ``None`` for identity partitions. Escaped namespaces hold no ``#``; the partitions of
+    their counters and identity items end in a suffix that does."""
+    if SEP not in pk:
+        return unescape(pk)
+    if pk.endswith(COUNTER_PARTITION_SUFFIX) and SEP not in pk[: -len(COUNTER_PARTITION_SUFFIX)]:
+        return unescape(pk[: -len(COUNTER_PARTITION_SUFFIX)])
+    return None

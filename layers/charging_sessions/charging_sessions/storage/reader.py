@@ -161,7 +161,7 @@ class SessionReader:
         start = self._start(plan, namespace, skip, after, stats)
         remaining = counted - skip if query.ranged else None  # a range's count is exact: no more can follow
         read = self._read(plan, start, take, stats, remaining) if start.more else _Read()
-        count = self._prove_count(query, plan, counted, start, read, proves=after is None)
+        count = self._prove_count(namespace, query, plan, counted, start, read, stats, proves=after is None)
         entry_positions = [entry_position(plan.view, document) for document in read.documents]
         sessions, positions, invalid, foreign = answerable(
             read.documents, namespace, on_invalid_item=self._on_invalid_item, on_foreign_item=self._on_foreign_item
@@ -216,17 +216,29 @@ class SessionReader:
         return _Start()
 
     def _prove_count(
-        self, query: SessionQuery, plan: ReadPlan, counted: int, start: _Start, read: _Read, *, proves: bool
+        self,
+        namespace: str,
+        query: SessionQuery,
+        plan: ReadPlan,
+        counted: int,
+        start: _Start,
+        read: _Read,
+        stats: ReadStats,
+        *,
+        proves: bool,
     ) -> int:
         """The count to answer. A counter's figure is checked against what the read saw, when the page covers
         exactly the sessions the counter counts (no range, the default order, from the start or a skip): the view
-        ended (the figure is what was seen) or held more (at least that); a disagreement is reported as drift."""
+        ended (the figure is what was seen) or held more (at least that). A disagreement is reported as drift only
+        if a consistent read of the counter still disagrees (a put that committed between the two reads is not)."""
         if not proves or query.sort is Sort.UPDATED or query.ranged:
             return counted
         seen = start.passed + len(read.documents)
         count = max(counted, seen) if read.more else seen
         if count != counted and self._on_counter_drift is not None:
-            self._on_counter_drift(plan.view.name, counted, count)
+            fresh = self._read_counter(namespace, query.filters, stats, consistent=True)
+            if fresh != count:
+                self._on_counter_drift(plan.view.name, fresh, count)
         return count
 
     @staticmethod
@@ -246,10 +258,13 @@ class SessionReader:
 
     # ------------------------------------------------------------------ DynamoDB
 
-    def _read_counter(self, namespace: str, filters: SessionFilter, stats: ReadStats) -> int:
+    def _read_counter(
+        self, namespace: str, filters: SessionFilter, stats: ReadStats, *, consistent: bool = False
+    ) -> int:
         view = page_view(Sort.NEWEST_FIRST, filters)
         key = counter_key(namespace, view, filters.user_id, filters.charger_id, filters.status)
-        response = metered_call(stats, self._client.get_item, TableName=self._table, Key=key, **COUNTER_PROJECTION)
+        request = {"TableName": self._table, "Key": key, "ConsistentRead": consistent, **COUNTER_PROJECTION}
+        response = metered_call(stats, self._client.get_item, **request)
         return max(counter_value(response.get("Item")), 0)
 
     def _count_entries(self, plan: ReadPlan, stats: ReadStats) -> int:

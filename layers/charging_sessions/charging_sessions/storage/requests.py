@@ -26,7 +26,7 @@ def counter_partition_query(table: str, namespace: str) -> dict[str, Any]:
 
 def namespace_sample_scan(table: str, segment: int, total_segments: int, limit: int) -> dict[str, Any]:
     """Scan arguments that read the partition keys of up to ``limit`` items of one segment of the table: a cheap,
-    random sample of the namespaces that hold sessions (see :func:`session_namespace`)."""
+    random sample of the namespaces that hold sessions or counters (see :func:`keys.checked_namespace`)."""
     return {
         "TableName": table,
         "Segment": segment,
