@@ -55,7 +55,12 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 TAKE_REQUESTS = ("first", "userId", "chargerId", "status", "userId+status", "userId+chargerId", "deep", "last")
 RANGE_REQUESTS = ("createdRange", "createdDay", "createdRange+userId", "updatedRange", "feed", "feed+updatedRange")
 """Time ranges and the update feed, each a first page with its count (take=50)."""
-REQUESTS = (*TAKE_REQUESTS, "count", *RANGE_REQUESTS)
+KNOWN_EMPTY_REQUESTS = ("feed+unknownUser", "feed+futureCreated", "updatedRange+empty")
+"""Requests an adversarial caller can send that match nothing: before they were known empty, each passed over the
+whole namespace behind its filter."""
+ADVERSARIAL_REQUESTS = (*KNOWN_EMPTY_REQUESTS, "status+skipPastEnd")
+"""What a caller can ask that costs far more than its answer (measured against the first page's read units)."""
+REQUESTS = (*TAKE_REQUESTS, "count", *RANGE_REQUESTS, *ADVERSARIAL_REQUESTS)
 SINGLE_FILTER_FIRST_PAGES = ("first", "userId", "chargerId", "status")
 KEY_RANGE_PAGES = ("createdRange", "createdRange+userId", "feed+updatedRange")
 """Range first pages whose page and count are key conditions on the range (no filter passes over other sessions)."""
@@ -148,6 +153,10 @@ def middle_day(first: str, last: str) -> tuple[str, str]:
     return rfc3339(day), rfc3339(day + timedelta(days=1))
 
 
+EMPTY_UPDATED_RANGE = {"updatedFrom": "2020-01-01T00:00:00Z", "updatedTo": "2020-01-02T00:00:00Z"}
+"""A day before any demo session was updated."""
+
+
 def request_queries(namespace: str, size: int, deep_skip: int, span: Span) -> dict[str, dict[str, str]]:
     """The measured requests (API query parameters) for a namespace of ``size`` sessions loaded over ``span``."""
     from local_toolkit.demo_data import demo_charger_id, demo_user_id
@@ -175,6 +184,14 @@ def request_queries(namespace: str, size: int, deep_skip: int, span: Span) -> di
         "createdRange+userId": {"userId": user, **created, "take": take},
         "updatedRange": {**updated, "take": take},
         "feed": {"sort": "updatedAt", "take": take},
+        "feed+unknownUser": {"sort": "updatedAt", "userId": "no-such-user", "take": take},
+        "feed+futureCreated": {"sort": "updatedAt", "createdFrom": "2099-01-01T00:00:00Z", "take": take},
+        "updatedRange+empty": {
+            "updatedFrom": "2020-01-01T00:00:00Z",
+            "updatedTo": "2020-01-02T00:00:00Z",
+            "take": take,
+        },
+        "status+skipPastEnd": {"status": "Started", "skip": str(size), "take": take},
         "feed+updatedRange": {"sort": "updatedAt", **updated, "take": take},
     }
 
@@ -487,6 +504,16 @@ def evaluate_targets(result: Mapping[str, Any]) -> list[dict[str, Any]]:
         }
     )
     targets += range_targets(at_largest, largest)
+    known_empty = max(at_largest[name]["ours"]["read_units"] for name in KNOWN_EMPTY_REQUESTS)
+    targets.append(
+        {
+            "name": f"a request known to match nothing ({', '.join(KNOWN_EMPTY_REQUESTS)}), {largest:,} sessions: "
+            "read units, worst",
+            "limit": "<= 1.5",
+            "value": known_empty,
+            "pass": known_empty <= 1.5,
+        }
+    )
     targets += walk_targets(result["cursor_walk"])
     targets += sync_targets(result["sync"])
     cold = result.get("cold_start")
