@@ -52,7 +52,7 @@ def serve(args: argparse.Namespace) -> int:
         loaded = harness.prepare_table(_sessions_to_load(args))
         where = f"DynamoDB emulation (moto) at {endpoint}, table {harness.LOCAL_TABLE}: {loaded} sessions loaded"
     function = harness.load_handler()
-    http_server = server.make_server(function, args.host, args.port)
+    http_server = server.make_server(function, args.host, args.port, loopback_only=not args.allow_remote)
     base = server.base_url(args.host, http_server.server_port)
     token = gateway.make_token(args.namespace)
     print(f"!!! {gateway.WARNING} !!!", file=sys.stderr)

@@ -96,6 +96,17 @@ def decode_claims(authorization: str | None) -> dict[str, str] | None:
     return {str(k): claim_text(v) for k, v in payload.items()}
 
 
+def token_is_current(claims: Mapping[str, str], now: float) -> bool:
+    """Whether a token's ``exp`` (when it has one) is still ahead and its ``nbf`` (when it has one) behind, as API
+    Gateway's JWT authorizer checks them; a claim that is not a number makes the token invalid."""
+    try:
+        expires = float(claims["exp"]) if "exp" in claims else None
+        not_before = float(claims["nbf"]) if "nbf" in claims else None
+    except ValueError:
+        return False
+    return (expires is None or now < expires) and (not_before is None or not_before <= now)
+
+
 def http_api_event(
     *,
     path: str,

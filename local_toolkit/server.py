@@ -31,7 +31,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from .gateway import LOCAL_REMAINING_MILLIS, LambdaContext, decode_claims, http_api_event
+from .gateway import LOCAL_REMAINING_MILLIS, LambdaContext, decode_claims, http_api_event, token_is_current
 from .openapi_document import render
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -41,6 +41,8 @@ LINGER_SECONDS = 1.0
 LINGER_BYTES = 16 * 1024 * 1024
 NOT_FOUND = "Not found"
 """The function's own message for a path without a route (``http_edge``), used for methods without one."""
+FOREIGN_HOST = "Forbidden: this local server answers only requests addressed to localhost or a loopback address"
+STALE_TOKEN_MESSAGE = "Unauthorized: the token has expired or is not valid yet"  # noqa: S105 - a message, not a secret
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
@@ -94,6 +96,8 @@ def request_target(raw_target: str) -> tuple[str, str]:
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "charging-sessions-local"
+    loopback_only = True
+    """Answer only requests whose ``Host`` names this machine (off with ``--allow-remote``)."""
     timeout = REQUEST_TIMEOUT_SECONDS  # applied to the connection: a stalled client does not hold a thread
     function: ModuleType
     openapi_json: str
@@ -123,6 +127,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self) -> None:
         path, query = request_target(self.path)
         body = self._read_body()
+        if self.loopback_only and not host_allowed(self.headers.get("Host")):
+            # DNS rebinding: a web page on another name must not reach the loopback server through a browser
+            self._send(HTTPStatus.FORBIDDEN, "application/json", envelope(FOREIGN_HOST))
+            return
         if self.command in ("GET", "HEAD") and self._serve_document(path):
             return
         if self.command != "GET":
@@ -130,11 +138,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.NOT_FOUND, "application/json", envelope(NOT_FOUND))
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
+        claims = decode_claims(headers.get("authorization"))
+        if claims is not None and not token_is_current(claims, time.time()):
+            # API Gateway's JWT authorizer refuses such a token itself; the function never sees it
+            refusal = {"WWW-Authenticate": 'Bearer error="invalid_token", error_description="the token has expired"'}
+            self._send(HTTPStatus.UNAUTHORIZED, "application/json", envelope(STALE_TOKEN_MESSAGE), refusal)
+            return
         event = http_api_event(
             path=path,
             raw_query=query,
             headers=headers,
-            claims=decode_claims(headers.get("authorization")),
+            claims=claims,
             body=body.decode("utf-8", "replace") if body else None,
             source_ip=self.client_address[0],
         )
@@ -292,9 +306,24 @@ def base_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if _is_ipv6(host) else f"http://{host}:{port}"
 
 
-def make_server(function: ModuleType, host: str, port: int) -> ThreadingHTTPServer:
+def host_allowed(value: str | None) -> bool:
+    """Whether a request's ``Host`` may reach the loopback server: it names this machine (``localhost`` or a loopback
+    address, with or without a port), or there is none (no browser sends a request without one, so DNS rebinding
+    cannot leave it out)."""
+    if not value:
+        return True
+    host = value.strip()
+    if host.startswith("["):  # [::1]:3000
+        host = host[1 : host.find("]")] if "]" in host else host
+    elif host.count(":") == 1:  # 127.0.0.1:3000, localhost:3000
+        host = host.partition(":")[0]
+    return is_loopback(host)
+
+
+def make_server(function: ModuleType, host: str, port: int, *, loopback_only: bool = True) -> ThreadingHTTPServer:
     host = host.strip().strip("[]")
-    handler = type("Handler", (_Handler,), {"function": function, "openapi_json": render(function)})
+    attributes = {"function": function, "openapi_json": render(function), "loopback_only": loopback_only}
+    handler = type("Handler", (_Handler,), attributes)
     server_class = type(
         "Server",
         (ThreadingHTTPServer,),

@@ -80,7 +80,7 @@ def parse(received: bytes) -> Answer:
 
 @pytest.mark.parametrize("method", [b"QUERY", b"PROPFIND", b"SEARCH", b"FOO-BAR", b"get", b"CONNECT"])
 def test_any_method_without_a_route_is_404_in_json(address: tuple[str, int], method: bytes) -> None:
-    answer = exchange(address, method + b" " + ROUTE + b" HTTP/1.1\r\nHost: local\r\n\r\n")
+    answer = exchange(address, method + b" " + ROUTE + b" HTTP/1.1\r\nHost: localhost\r\n\r\n")
     assert answer.status == 404
     assert answer.envelope() == NOT_FOUND
 
@@ -244,3 +244,31 @@ def test_the_server_keeps_answering_after_malformed_requests(address: tuple[str,
     token = make_token("tenant-alpha").encode()
     answer = exchange(address, b"GET " + ROUTE + b"?take=0 HTTP/1.1\r\nAuthorization: Bearer " + token + b"\r\n\r\n")
     assert answer.status == 200
+
+
+@pytest.mark.parametrize("host", [b"evil.example", b"evil.example:3000", b"127.0.0.1.nip.io", b"10.0.0.8"])
+def test_a_request_addressed_to_another_host_name_is_refused(address: tuple[str, int], host: bytes) -> None:
+    """DNS rebinding: a page on another name, resolved to 127.0.0.1, must not read the local API through a browser."""
+    token = make_token("tenant-alpha").encode()
+    request = b"GET " + ROUTE + b" HTTP/1.1\r\nHost: " + host + b"\r\nAuthorization: Bearer " + token + b"\r\n\r\n"
+    answer = exchange(address, request)
+    assert answer.status == 403
+    assert "localhost" in str(answer.envelope()["message"])
+
+
+@pytest.mark.parametrize("host", [b"localhost", b"localhost:3000", b"127.0.0.1", b"127.0.0.1:8080", b"[::1]:3000"])
+def test_loopback_host_names_reach_the_function(address: tuple[str, int], host: bytes) -> None:
+    token = make_token("tenant-alpha").encode()
+    request = b"GET " + ROUTE + b" HTTP/1.1\r\nHost: " + host + b"\r\nAuthorization: Bearer " + token + b"\r\n\r\n"
+    assert exchange(address, request).status == 200
+
+
+@pytest.mark.parametrize("lifetime", [-1, -86_400])
+def test_an_expired_token_is_refused_before_the_function(address: tuple[str, int], lifetime: int) -> None:
+    """As API Gateway's JWT authorizer: 401 with WWW-Authenticate, the function is not called (no namespace check)."""
+    token = make_token("tenant-alpha", lifetime=lifetime).encode()
+    request = b"GET " + ROUTE + b" HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + token + b"\r\n\r\n"
+    answer = exchange(address, request)
+    assert answer.status == 401
+    assert answer.headers["www-authenticate"].startswith("Bearer error=")
+    assert "expired" in str(answer.envelope()["message"])

@@ -114,3 +114,13 @@ def test_claims_reach_the_event_rendered() -> None:
         "groups": "[g1 g2]",
         "level": "3",
     }
+
+
+def test_a_token_is_current_between_its_nbf_and_its_exp() -> None:
+    from local_toolkit.gateway import token_is_current
+
+    assert token_is_current({"exp": "100"}, 99.5)
+    assert not token_is_current({"exp": "100"}, 100.0)
+    assert not token_is_current({"nbf": "50", "exp": "100"}, 49.0)
+    assert token_is_current({}, 1e12)  # without exp or nbf nothing expires (the local tokens always carry exp)
+    assert not token_is_current({"exp": "soon"}, 0.0)
