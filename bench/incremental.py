@@ -287,7 +287,7 @@ def sync_loop(
     stamp = canonical_instant(clock())
     stored = as_answered(documents).values()
     stopped, corrected, new = changed_sessions(stored, writes, stamp, seed=namespace)
-    writer = SessionWriter(writer_client, table)
+    writer = SessionWriter(writer_client, table, settle_seconds=reader.settle_seconds, clock=clock)
     write_began = time.perf_counter()
     outcomes = [writer.put(session) for session in [*stopped, *corrected, *new]]
     write_seconds = time.perf_counter() - write_began

@@ -8,7 +8,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -46,6 +46,12 @@ def clock(function: ModuleType, client: Any, table: str, monkeypatch: pytest.Mon
     reader = SessionReader(client, table, settle_seconds=SETTLE, clock=clock)
     monkeypatch.setattr(function, "reader", reader)
     return clock
+
+
+@pytest.fixture
+def writer(client: Any, table: str, clock: Clock) -> SessionWriter:
+    """The project's writer on the test's clock, which stamps the changes it stores."""
+    return SessionWriter(client, table, settle_seconds=SETTLE, clock=clock)
 
 
 def session_at(session_id: str, created: datetime, updated: datetime | None = None, **overrides: Any) -> dict[str, Any]:
@@ -167,6 +173,14 @@ def table_sessions(function: ModuleType) -> dict[str, dict[str, Any]]:
     return {session["id"]: session for session in body["chargingSessions"]}
 
 
+def settle_everything(function: ModuleType, clock: Clock) -> None:
+    """Move the clock past the settle window of the newest stamp stored (updates of one session stamp at least 1 ms
+    after its previous version, so a burst of them can stamp a little ahead of the clock)."""
+    stamps = [datetime.fromisoformat(session["updatedAt"]) for session in table_sessions(function).values()]
+    newest = max([*stamps, clock.now])
+    clock.advance((newest - clock.now).total_seconds() + SETTLE + 0.01)
+
+
 operation = st.one_of(
     st.tuples(st.just("new"), st.floats(0, SETTLE * 0.99)),
     st.tuples(st.just("update"), st.integers(0, 10**6), st.floats(0, SETTLE * 0.99)),
@@ -218,7 +232,7 @@ def test_a_mirror_that_polls_the_feed_ends_equal_to_the_table(
     clock = Clock()
     reader = SessionReader(client, table, settle_seconds=SETTLE, clock=clock)
     monkeypatch.setattr(function, "reader", reader)
-    writer = SessionWriter(client, table)
+    writer = SessionWriter(client, table, settle_seconds=SETTLE, clock=clock)
     rng = random.Random(seed)  # noqa: S311 - reproducible test data
     stored: list[dict[str, Any]] = []
     pending: list[int] = []  # writes to make inside the next feed queries
@@ -269,10 +283,9 @@ def test_a_mirror_that_polls_the_feed_ends_equal_to_the_table(
     pending.clear()
     # Past the settle window of the newest stamp: updates of one session stamp at least 1 ms after its previous
     # version, so a burst of them can stamp a little ahead of the clock (seed 640 stamped 11 ms ahead).
-    newest = max((datetime.fromisoformat(session["updatedAt"]) for session in stored), default=clock.now)
-    clock.advance((max(newest, clock.now) - clock.now).total_seconds() + SETTLE + 0.01)
-    mirror.poll(function, 3)
     monkeypatch.setattr(client, "query", original_query)
+    settle_everything(function, clock)
+    mirror.poll(function, 3)
     expected = table_sessions(function)
     assert {k: (v["updatedAt"], v["status"]) for k, v in mirror.copy.items()} == {
         k: (v["updatedAt"], v["status"]) for k, v in expected.items()
@@ -280,17 +293,20 @@ def test_a_mirror_that_polls_the_feed_ends_equal_to_the_table(
     client.delete_table(TableName=table)
 
 
-def test_a_write_committed_later_than_the_settle_window_is_the_documented_limit(
+def test_a_change_stamped_long_before_it_commits_is_stamped_by_the_writer_and_reaches_mirrors(
     function: ModuleType, writer: SessionWriter, clock: Clock
 ) -> None:
-    """The guarantee holds for writes that commit within the settle window of their ``updatedAt``; one that
-    commits later can land behind a mirror's resume point (docs/storage.md says so and how to size the window)."""
-    writer.put(session_at("early", START - timedelta(minutes=1)))
+    """A source stamp 6 s old (a charger's queued StopTransaction) lies behind a mirror's resume point already: kept
+    as it is, the change would never reach the mirror. The writer stamps the change itself (the source's stamp
+    stays apart, for ordering deliveries), so the mirror's next poll receives it."""
+    writer.load([session_at("early", START - timedelta(minutes=1))])
     body = feed_page(function, take=10)
-    writer.put(session_at("late", START - timedelta(seconds=SETTLE + 1)))  # stamped 6 s before it commits
+    assert [s["id"] for s in body["chargingSessions"]] == ["early"]
+    writer.put(session_at("late", START - timedelta(seconds=SETTLE + 1)))
+    clock.advance(SETTLE + 0.01)
     again = feed_page(function, body["nextCursor"], take=10)
-    assert again["chargingSessions"] == []  # behind the resume point: what the settle window must prevent
-    assert [s["id"] for s in feed_page(function, take=10)["chargingSessions"]] == ["early", "late"]
+    assert [s["id"] for s in again["chargingSessions"]] == ["late"]
+    assert again["chargingSessions"][0]["updatedAt"] == format_timestamp(START)  # the writer's stamp
 
 
 def test_a_re_put_backfills_a_session_stored_before_the_feed_existed(
@@ -305,6 +321,7 @@ def test_a_re_put_backfills_a_session_stored_before_the_feed_existed(
     )
     assert feed_page(function, take=5)["chargingSessions"] == []  # not in the feed's index
     assert writer.put(old) is PutOutcome.UPDATED  # identical fields, but the item lacks the feed's keys
+    clock.advance(SETTLE + 0.01)  # a backfill is a change now: it enters the feed at the writer's stamp
     assert [s["id"] for s in feed_page(function, take=5)["chargingSessions"]] == ["old"]
     assert writer.put(old) is PutOutcome.UNCHANGED
 
@@ -354,3 +371,104 @@ def test_a_feed_page_known_to_be_empty_reads_no_page(
     assert "nextCursor" in body  # caught up: the cursor to poll with
     assert [query.get("IndexName") for query in queries if query.get("Select") != "COUNT"] == []
     assert all(query.get("Limit") == 1 for query in queries if "Limit" in query)
+
+
+# ---------------------------------------------------------------- adversarial writers
+
+STALE_SOURCE = 30.0
+"""How old a source's stamp can be when its change is put (a queue, a charger offline, a re-export)."""
+
+adversarial = st.one_of(
+    st.tuples(st.just("new"), st.floats(0, STALE_SOURCE)),
+    st.tuples(st.sampled_from(["update", "status", "same-stamp", "move"]), st.integers(0, 10**6), st.floats(0, 30)),
+    st.tuples(st.just("late-arrival"), st.integers(0, 10**6)),
+    st.tuples(st.just("slow-commit"), st.integers(0, 10**6)),
+    st.tuples(st.just("poll"), st.integers(1, 4)),
+    st.tuples(st.just("advance"), st.floats(0, 8)),
+)
+
+
+class _SlowCommits:
+    """The writer's client, whose next transaction commits ``SETTLE + 1`` seconds after it was sent, a mirror
+    polling while it is on its way (a slow network, the SDK's own retries, a queue in the writing service)."""
+
+    def __init__(self, real: Any, clock: Clock, during: Any) -> None:
+        self._real, self._clock, self._during = real, clock, during
+        self.slow_next = False
+
+    def transact_write_items(self, **request: Any) -> Any:
+        if self.slow_next:
+            self.slow_next = False
+            self._clock.advance(SETTLE + 1)
+            self._during()
+        return self._real.transact_write_items(**request)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=st.lists(adversarial, min_size=5, max_size=30), seed=st.integers(0, 1000))
+def test_a_mirror_ends_equal_to_the_table_whatever_the_writers_stamp(
+    function: ModuleType, client: Any, monkeypatch: pytest.MonkeyPatch, operations: list[Any], seed: int
+) -> None:
+    """Sources that stamp what they like: corrections with the same ``updatedAt`` (a re-export), stamps up to 30 s
+    old (a queued StopTransaction), late arrivals of older versions (ignored), a corrected ``createdAt`` (the session
+    moves), and commits slower than the settle window while a mirror polls. Whatever arrives, every change ``put``
+    accepts reaches the mirror: after the last write settles, one more poll makes it equal to the table."""
+    table = f"{TABLE}-feed-{next(_tables)}"
+    create_table(client, table)
+    clock = Clock()
+    monkeypatch.setattr(function, "reader", SessionReader(client, table, settle_seconds=SETTLE, clock=clock))
+    mirror = Mirror()
+    slow = _SlowCommits(client, clock, lambda: mirror.poll(function, 2))
+    writer = SessionWriter(cast(Any, slow), table, settle_seconds=SETTLE, clock=clock)
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data
+    sources: list[dict[str, Any]] = []  # each session as its source last sent it
+
+    def send(kind: str, index: int, lag: float) -> None:
+        stamped = clock.now - timedelta(seconds=lag)
+        if kind == "new" or not sources:
+            session = session_at(f"s-{len(sources):03d}", stamped, user=rng.choice(["u1", "u2"]))
+            sources.append(session)
+            writer.put(session)
+            return
+        position = index % len(sources)
+        session = dict(sources[position])
+        previous = datetime.fromisoformat(session["updatedAt"])
+        if kind == "late-arrival":
+            session["updatedAt"] = format_timestamp(previous - timedelta(seconds=1))  # an older version, late
+            session["energy"] = -1.0
+            writer.put(session)  # STALE: the table keeps what it has
+            return
+        if kind != "same-stamp":
+            session["updatedAt"] = format_timestamp(max(stamped, previous + timedelta(milliseconds=1)))
+        session["energy"] = float(session["energy"]) + 1
+        if kind == "status":
+            session["status"] = "Started" if session["status"] == "Stopped" else "Stopped"
+            for name in ("stoppedAtTimestamp", "stoppedAtEnergy", "stoppedReason"):
+                session.pop(name, None)
+            if session["status"] == "Stopped":
+                session.update(stoppedAtTimestamp=session["updatedAt"], stoppedAtEnergy=1013.0, stoppedReason="Local")
+        if kind == "move":
+            created = datetime.fromisoformat(session["createdAt"]) + timedelta(minutes=1)
+            session["createdAt"] = session["startedAtTimestamp"] = format_timestamp(created)
+        slow.slow_next = kind == "slow-commit"
+        sources[position] = session
+        writer.put(session)
+
+    for step in operations:
+        kind = step[0]
+        if kind == "poll":
+            mirror.poll(function, step[1])
+        elif kind == "advance":
+            clock.advance(step[1])
+        else:
+            send(kind, step[1] if kind != "new" else 0, step[-1] if kind not in ("late-arrival", "slow-commit") else 0)
+    settle_everything(function, clock)
+    mirror.poll(function, 3)
+    expected = table_sessions(function)
+    assert {k: (v["updatedAt"], v["energy"], v["status"], v["createdAt"]) for k, v in mirror.copy.items()} == {
+        k: (v["updatedAt"], v["energy"], v["status"], v["createdAt"]) for k, v in expected.items()
+    }
+    client.delete_table(TableName=table)

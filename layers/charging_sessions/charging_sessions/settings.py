@@ -12,6 +12,8 @@ from .deadline import sdk_backoff_ceiling
 
 DEFAULT_TAKE = 50
 """Page size when the caller gives no ``take`` (``DEFAULT_TAKE`` overrides it)."""
+DEFAULT_FEED_SETTLE_SECONDS = 5.0
+"""The update feed's settle window when ``FEED_SETTLE_SECONDS`` is not set (the writers' commit bound follows it)."""
 
 
 class Settings(BaseModel):
@@ -34,7 +36,7 @@ class Settings(BaseModel):
     """A fixed cursor key for ``charging-sessions serve``/``invoke`` only; ignored when ``CURSOR_SECRET_ID`` is set."""
     cursor_key_max_age: int = Field(default=900, alias="CURSOR_KEY_MAX_AGE", ge=0, le=86_400)
     """Seconds a container keeps the cursor keys before it fetches them again (how long a rotation takes)."""
-    feed_settle_seconds: float = Field(default=5.0, alias="FEED_SETTLE_SECONDS", ge=0, le=3600)
+    feed_settle_seconds: float = Field(default=DEFAULT_FEED_SETTLE_SECONDS, alias="FEED_SETTLE_SECONDS", ge=0, le=3600)
     """The update feed serves only sessions whose ``updatedAt`` is at least this much in the past."""
     counter_check_sample: int = Field(default=200, alias="COUNTER_CHECK_SAMPLE", ge=1, le=10_000)
     """Items the scheduled counter check scans to pick the namespaces it checks."""

@@ -14,6 +14,7 @@ from .keys import (
     PK,
     REV,
     SK,
+    SOURCE_UPDATED,
     UPDATED_SK,
     VIEWS,
     counter_pk,
@@ -23,7 +24,7 @@ from .keys import (
 )
 
 
-def session_item(document: Mapping[str, Any], revision: int) -> Item:
+def session_item(document: Mapping[str, Any], revision: int, *, source_updated: str | None = None) -> Item:
     """The stored item of a session (its API fields as they are answered) with its table key, revision and
     the partition key of every index view it appears in (GSIs are sparse: views that do not apply are absent)."""
     namespace, user_id, charger_id, status = (
@@ -45,7 +46,13 @@ def session_item(document: Mapping[str, Any], revision: int) -> Item:
     feed_partition = FEED.partition_key(namespace, None, None, None)
     item[FEED.pk_attr] = item[str(FEED.keys_pk_attr)] = {"S": feed_partition}
     item[UPDATED_SK] = {"S": updated_sk(document["updatedAt"], document["id"])}
+    item[SOURCE_UPDATED] = {"S": source_updated or document["updatedAt"]}
     return item
+
+
+def stored_source_updated(stored: Mapping[str, Any]) -> str:
+    """The source's ``updatedAt`` of a stored session (plain form); its ``updatedAt`` when no writer kept it apart."""
+    return str(stored.get(SOURCE_UPDATED) or stored.get("updatedAt", ""))
 
 
 def same_layout(stored: Mapping[str, Any] | None, item: Mapping[str, Any]) -> bool:

@@ -24,6 +24,9 @@ COUNT = "n"
 MAX_SESSION_ID_BYTES = 256
 """Longest session id accepted, in UTF-8 bytes: the sort key (``createdAt#id``) must stay under DynamoDB's
 1,024 bytes, and a character can take four."""
+SOURCE_UPDATED = "srcUpd"
+"""The ``updatedAt`` the session's source gave (the writer stores its own change stamp as ``updatedAt``): what orders
+deliveries of one session (a late, older one is stale)."""
 UPDATED_SK = "uSk"
 """Sort key of the update feed's indexes: canonical ``updatedAt`` then the id (see :func:`updated_sk`)."""
 COUNTER_PARTITION_SUFFIX = "#count"
@@ -183,7 +186,7 @@ INDEX_SORT_KEYS: dict[str, str] = {
 
 KEYS_ONLY_INDEXES = frozenset(view.keys_index for view in (*VIEWS, FEED) if view.keys_index is not None)
 
-KEY_ATTRIBUTES = frozenset({PK, SK, REV, UPDATED_SK, *INDEX_ATTRIBUTES.values()})
+KEY_ATTRIBUTES = frozenset({PK, SK, REV, UPDATED_SK, SOURCE_UPDATED, *INDEX_ATTRIBUTES.values()})
 """Attributes that belong to the storage layout, not to the session."""
 
 

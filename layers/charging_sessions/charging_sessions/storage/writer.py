@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ClientError
 
 from ..models import ChargingSession
+from ..settings import DEFAULT_FEED_SETTLE_SECONDS
 from .batch_writes import BATCH_WRITE_SIZE, Jitter, Sleep, backoff_ceiling, batch_put
+from .change_stamps import change_stamp, commit_bound, stamp_seconds
 from .dynamodb_json import Item, from_attribute, from_item
 from .items import (
     countable,
@@ -31,6 +33,7 @@ from .items import (
     same_layout,
     session_document,
     session_item,
+    stored_source_updated,
 )
 from .keys import REV, identity_key, namespace_counter_key, session_key
 from .write_limits import stored_document
@@ -79,11 +82,17 @@ class SessionWriter:
         client: DynamoDBClient,
         table_name: str,
         *,
+        settle_seconds: float = DEFAULT_FEED_SETTLE_SECONDS,
+        clock: Callable[[], float] = time.time,
         sleep: Sleep = time.sleep,
         jitter: Jitter = random.uniform,
     ) -> None:
+        """``settle_seconds``: the update feed's settle window (``FEED_SETTLE_SECONDS``) the change stamps must keep;
+        ``clock``: the writer's time (POSIX seconds), which stamps changes."""
         self._client = client
         self._table = table_name
+        self._commit_bound = commit_bound(settle_seconds)
+        self._clock = clock
         self._sleep = sleep
         self._jitter = jitter
 
@@ -92,14 +101,21 @@ class SessionWriter:
     def put(self, session: ChargingSession | Mapping[str, Any]) -> PutOutcome:
         """Store one session (validated against the contract) and keep every counter exact.
 
-        Idempotent: an identical session is not written again, an older ``updatedAt`` than the stored one is
-        ignored, and the item, its identity item and its counters change in one transaction guarded by what was
-        read. A session is found by ``namespaceId`` and ``id``: a re-import that corrects ``createdAt`` moves it
-        (the old item goes in the same transaction). Attributes another writer stored that the contract does
-        not hold are kept."""
+        Idempotent: an identical session is not written again, one whose ``updatedAt`` is older than the stored
+        version's is ignored (a late delivery), and the item, its identity item and its counters change in one
+        transaction guarded by what was read. A session is found by ``namespaceId`` and ``id``: a re-import that
+        corrects ``createdAt`` moves it (the old item goes in the same transaction). Attributes another writer stored
+        that the contract does not hold are kept.
+
+        The stored ``updatedAt`` is a change stamp (:func:`change_stamps.change_stamp`): the source's while it is
+        fresh and newer than the stored one, else the writer's own, re-stamped on every attempt; a commit that took
+        longer than the settle window allows is stamped and written again. Every accepted change thus enters the
+        update feed ahead of every mirror's resume point; the source's stamp is kept apart (``srcUpd``)."""
         document = stored_document(session)
         namespace, session_id = document["namespaceId"], document["id"]
         key = session_key(namespace, document["createdAt"], session_id)
+        restamp = False
+        outcome: PutOutcome | None = None  # what the first commit did, when a late one is stamped again
         for attempt in range(WRITE_ATTEMPTS):
             identity = self._get(identity_key(namespace, session_id))
             pointed = identity_created_at(identity)
@@ -108,19 +124,30 @@ class SessionWriter:
             if pointed is not None and pointed != document["createdAt"]:
                 moved = self._get(session_key(namespace, pointed, session_id))
             previous_item = stored or moved
-            previous = session_document(from_item(previous_item)) if previous_item else None
-            modelled = {name: value for name, value in (previous or {}).items() if name in ChargingSession.model_fields}
-            kept = {name: value for name, value in (previous or {}).items() if name not in ChargingSession.model_fields}
-            item = session_item({**kept, **document}, _revision(stored) + 1)
+            previous = from_item(previous_item) if previous_item else None
+            api_fields = session_document(previous) if previous else {}
+            modelled = {name: value for name, value in api_fields.items() if name in ChargingSession.model_fields}
+            kept = {name: value for name, value in api_fields.items() if name not in ChargingSession.model_fields}
+            delivered = stored_source_updated(previous) if previous is not None else None
             if (
-                previous is not None
+                not restamp
+                and previous is not None
                 and moved is None
                 and pointed == document["createdAt"]
-                and modelled == document
-                and same_layout(stored, item)  # an item from before an index existed is rewritten
+                and {**modelled, "updatedAt": delivered} == document
+                # an item from before an index (or the source stamp) existed is rewritten
+                and same_layout(stored, session_item({**kept, **modelled}, 0, source_updated=delivered))
             ):
                 return PutOutcome.UNCHANGED
-            if previous is not None and previous.get("updatedAt", "") > document["updatedAt"]:
+            stamp = change_stamp(
+                document["updatedAt"],
+                modelled.get("updatedAt") if previous is not None else None,
+                now=self._clock(),
+                fresh_within=self._commit_bound,
+            )
+            stamped = {**document, "updatedAt": stamp}
+            item = session_item({**kept, **stamped}, _revision(stored) + 1, source_updated=document["updatedAt"])
+            if not restamp and delivered is not None and delivered > document["updatedAt"]:
                 return PutOutcome.STALE
             transaction: list[dict[str, Any]] = [
                 {"Put": {"TableName": self._table, "Item": item, **put_condition(stored)}},
@@ -147,8 +174,15 @@ class SessionWriter:
                     }
                 )
             transaction += [counter_update(self._table, pk, sk, n) for (pk, sk), n in delta.items() if n]
-            if self._commit(transaction, attempt):
-                return PutOutcome.CREATED if previous is None else PutOutcome.UPDATED
+            if not self._commit(transaction, attempt):
+                continue
+            if self._commit_bound and self._clock() - stamp_seconds(stamp) > self._commit_bound:
+                restamp = True  # committed too late for its stamp: a mirror may have passed it; stamp it again
+                outcome = outcome or (PutOutcome.CREATED if previous is None else PutOutcome.UPDATED)
+                continue
+            return outcome or (PutOutcome.CREATED if previous is None else PutOutcome.UPDATED)
+        if outcome is not None:
+            return outcome  # stored, but every commit ran later than the bound: the feed may miss this change
         raise ConcurrentWriteError(
             f"session {session_id} was not written: {WRITE_ATTEMPTS} attempts lost to other writers"
         )
