@@ -16,7 +16,7 @@ from charging_sessions.cursor import CursorCodec
 from charging_sessions.cursor_secret import CursorKeySource
 from charging_sessions.deadline import REQUEST_DEADLINE
 from charging_sessions.http_edge import NAMESPACE_CONTEXT_KEY, HttpEdge, conditional_response, conditional_responses
-from charging_sessions.listing import build_reader, list_for_namespace
+from charging_sessions.listing import build_limiter, build_reader, list_for_namespace
 from charging_sessions.models import ListChargingSessionsResponse
 from charging_sessions.observability import logger, metrics, record_invocation, tracer
 from charging_sessions.routes import LIST_SESSIONS_PATH
@@ -24,6 +24,7 @@ from charging_sessions.settings import get_settings
 
 settings = get_settings()
 reader = build_reader(dynamodb_client(settings), settings)
+limiter = build_limiter(settings)
 cursors = CursorCodec(CursorKeySource(settings))
 edge = HttpEdge(namespace_claim=settings.namespace_claim)
 app = edge.resolver
@@ -59,7 +60,9 @@ def list_charging_sessions(
 ) -> Response[Any]:
     query = q.SessionQuery.from_parameters(locals())  # the route's parameters, by their API names
     namespace: str = app.context[NAMESPACE_CONTEXT_KEY]  # from the verified claims, set by the edge's guard
-    listing = list_for_namespace(reader, cursors, namespace, query, skip=skip, take=take, cursor=cursor)
+    listing = list_for_namespace(
+        reader, cursors, namespace, query, skip=skip, take=take, cursor=cursor, limiter=limiter
+    )
     return conditional_response(listing.answer.body, listing.tag, ifNoneMatch)
 
 

@@ -196,7 +196,7 @@ def test_errors_beyond_the_page_are_documented_with_the_error_envelope(openapi: 
 
 def test_documented_statuses_are_the_answered_ones(openapi: dict[str, Any]) -> None:
     operation = openapi["paths"][ROUTE]["get"]
-    assert set(operation["responses"]) == {"200", "304", "400", "401", "500", "503"}
+    assert set(operation["responses"]) == {"200", "304", "400", "401", "429", "500", "503"}
     assert "requestBody" not in operation  # the page's "Request Body required" is an artefact: a GET has no body
     assert list(openapi["paths"]) == [ROUTE]
     assert operation["summary"] == "List charging sessions for namespace"

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError, ConnectTimeoutError
 
 from charging_sessions.models import ChargingSession
 from charging_sessions.storage.writer import SessionWriter
+from local_toolkit.gateway import LambdaContext
 from tests.factories import make_session
 from tests.support import call, event, reference
 
@@ -248,3 +249,18 @@ def test_brackets_elsewhere_are_ordinary_namespace_characters(
     status, body = call(function, event(namespace=namespace))
     assert (status, body["count"]) == (200, 1)
     assert body["chargingSessions"][0]["namespaceId"] == namespace
+
+
+def test_a_namespace_that_used_its_read_units_is_answered_429_and_the_others_are_not(
+    function: ModuleType, stored: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from charging_sessions.tenant_limits import TenantLimiter
+
+    monkeypatch.setattr(function, "limiter", TenantLimiter(rate=0.5, burst=1.0))
+    assert call(function, event("take=5"))[0] == 200  # a counter and a Query: 1 read unit in the emulation
+    response = function.lambda_handler(event("take=5"), LambdaContext())
+    assert response["statusCode"] == 429
+    assert int(response["headers"]["Retry-After"]) >= 1
+    body = json.loads(response["body"])
+    assert body["success"] is False and "tenant-alpha" not in body["message"]
+    assert call(function, event("take=5", namespace="tenant-beta"))[0] == 200

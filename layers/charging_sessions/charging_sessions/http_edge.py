@@ -24,12 +24,14 @@ from .cursor_secret import CursorKeysUnavailable
 from .deadline import DeadlineExceeded
 from .models import MAX_ID_CHARS, ErrorResponse, dump_json
 from .observability import MetricName, count, logger
+from .tenant_limits import TenantThrottled
 
 THROTTLING_CODES = frozenset(
     {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "LimitExceededException"}
 )
 INTERNAL_ERROR_MESSAGE = "Internal server error"
 UNAVAILABLE_MESSAGE = "Service unavailable: the request ran out of time; retry later"
+THROTTLED_MESSAGE = "Too many requests: this namespace has used its read capacity for now; retry after Retry-After"
 KEYS_UNAVAILABLE_MESSAGE = "Service unavailable: cursors cannot be signed or checked right now; retry later"
 RETRY_AFTER_SECONDS = 1
 UNAUTHORIZED_MESSAGE = "Unauthorized: the caller's identity carries no usable namespace"
@@ -42,6 +44,7 @@ def _envelope(description: str) -> OpenAPIResponse:
 ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
     400: _envelope("A query parameter is invalid"),
     401: _envelope("No usable namespace in the caller's identity"),
+    429: _envelope("The namespace has used its read capacity for now; retry after `Retry-After` seconds"),
     500: _envelope("Response for status internalServerError"),
     503: _envelope(
         "The request ran out of time (DynamoDB throttled or slow), or cursors cannot be signed right now; retry after "
@@ -275,12 +278,18 @@ class HttpEdge:
             logger.warning("Request deadline reached", extra={"reason": str(error)})
             return error_response(503, UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
+        def throttled(error: TenantThrottled) -> Response[Any]:
+            count(MetricName.TENANT_THROTTLED)
+            logger.warning("Answered 429: the namespace is out of read units", extra={"retry_after": error.retry_after})
+            return error_response(429, THROTTLED_MESSAGE, {"Retry-After": str(error.retry_after)})
+
         def keys_unavailable(error: CursorKeysUnavailable) -> Response[Any]:
             logger.warning("Answered 503: no cursor keys", extra={"reason": str(error)})
             return error_response(503, KEYS_UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
         app.exception_handler(DeadlineExceeded)(out_of_time)
         app.exception_handler(CursorKeysUnavailable)(keys_unavailable)
+        app.exception_handler(TenantThrottled)(throttled)
         app.exception_handler(UnauthorizedError)(unauthorized)
         app.exception_handler(RequestValidationError)(invalid_request)
         app.exception_handler([BadRequestError, CursorError])(bad_request)

@@ -26,6 +26,7 @@ from .settings import Settings
 from .storage.plan import position_view
 from .storage.positions import position_fields
 from .storage.reader import SessionPage, SessionReader
+from .tenant_limits import TenantLimiter
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -38,6 +39,11 @@ class Listing:
     page: SessionPage
     answer: Answer
     tag: str
+
+
+def build_limiter(settings: Settings) -> TenantLimiter:
+    """The per-tenant limit as the settings configure it."""
+    return TenantLimiter(rate=settings.tenant_read_units_per_second, burst=settings.tenant_read_units_burst)
 
 
 def build_reader(
@@ -64,17 +70,23 @@ def list_for_namespace(
     take: int,
     skip: int = 0,
     cursor: str | None = None,
+    limiter: TenantLimiter | None = None,
 ) -> Listing:
     """The page ``query`` selects in ``namespace`` after ``skip`` sessions or at ``cursor`` (the edge refuses the
     two together), and its answer. Raises :class:`CursorError` for a cursor that is refused, and
     :class:`CursorKeysUnavailable` when there are no keys to open or issue one: a first page in the default order
-    is answered without ``nextCursor`` instead (``nextSkip`` goes on)."""
+    is answered without ``nextCursor`` instead (``nextSkip`` goes on); :class:`TenantThrottled` while ``limiter``
+    says the namespace has used its read units (the read's own units are charged to it)."""
     record_request(namespace, query.filters, skip=skip, take=take)
+    if limiter is not None:
+        limiter.admit(namespace)
     bound_to = binding(namespace, query.as_dict())
     after = None
     if cursor is not None:
         after = cursors.open(cursor, query.sort.value, bound_to, position_fields(position_view(query.sort)))
     page = reader.read_page(namespace, query, skip=skip, take=take, after=after)
+    if limiter is not None:
+        limiter.charge(namespace, page.stats.consumed_capacity)
     fitted = fit_page(page, skip=skip, offset_paging=cursor is None)
     next_cursor = None
     if fitted.resume is not None:

@@ -40,6 +40,7 @@ class MetricName:
     PAGES_CUT_BY_READ_BUDGET = "PagesCutByReadBudget"
     CURSOR_KEY_FAILURES = "CursorKeyFailures"
     PAGES_WITHOUT_CURSOR = "PagesWithoutCursor"
+    TENANT_THROTTLED = "TenantThrottled"
     DEADLINE_EXCEEDED = "DeadlineExceeded"
 
 

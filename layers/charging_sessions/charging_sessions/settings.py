@@ -38,6 +38,10 @@ class Settings(BaseModel):
     """Seconds a container keeps the cursor keys before it fetches them again (how long a rotation takes)."""
     feed_settle_seconds: float = Field(default=DEFAULT_FEED_SETTLE_SECONDS, alias="FEED_SETTLE_SECONDS", ge=0, le=3600)
     """The update feed serves only sessions whose ``updatedAt`` is at least this much in the past."""
+    tenant_read_units_per_second: float = Field(default=1000.0, alias="TENANT_READ_UNITS_PER_SECOND", ge=0)
+    """Read units a namespace may consume a second in one execution environment (0: no per-tenant limit)."""
+    tenant_read_units_burst: float = Field(default=20_000.0, alias="TENANT_READ_UNITS_BURST", ge=0)
+    """Read units a namespace may save up for a burst (its bucket's size)."""
     counter_check_sample: int = Field(default=200, alias="COUNTER_CHECK_SAMPLE", ge=1, le=10_000)
     """Items the scheduled counter check scans to pick the namespaces it checks."""
     counter_check_segments: int = Field(default=64, alias="COUNTER_CHECK_SEGMENTS", ge=1, le=1_000_000)
