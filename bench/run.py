@@ -58,7 +58,7 @@ RANGE_REQUESTS = ("createdRange", "createdDay", "createdRange+userId", "updatedR
 KNOWN_EMPTY_REQUESTS = ("feed+unknownUser", "feed+futureCreated", "updatedRange+empty")
 """Requests an adversarial caller can send that match nothing: before they were known empty, each passed over the
 whole namespace behind its filter."""
-ADVERSARIAL_REQUESTS = (*KNOWN_EMPTY_REQUESTS, "status+skipPastEnd")
+ADVERSARIAL_REQUESTS = (*KNOWN_EMPTY_REQUESTS, "status+deepSkip")
 """What a caller can ask that costs far more than its answer (measured against the first page's read units)."""
 REQUESTS = (*TAKE_REQUESTS, "count", *RANGE_REQUESTS, *ADVERSARIAL_REQUESTS)
 SINGLE_FILTER_FIRST_PAGES = ("first", "userId", "chargerId", "status")
@@ -159,6 +159,7 @@ EMPTY_UPDATED_RANGE = {"updatedFrom": "2020-01-01T00:00:00Z", "updatedTo": "2020
 
 def request_queries(namespace: str, size: int, deep_skip: int, span: Span) -> dict[str, dict[str, str]]:
     """The measured requests (API query parameters) for a namespace of ``size`` sessions loaded over ``span``."""
+    from charging_sessions.storage.reader import MAX_SKIP_WITHOUT_KEYS
     from local_toolkit.demo_data import demo_charger_id, demo_user_id
 
     user, charger = demo_user_id(namespace, 1), demo_charger_id(namespace, 1)
@@ -191,7 +192,7 @@ def request_queries(namespace: str, size: int, deep_skip: int, span: Span) -> di
             "updatedTo": "2020-01-02T00:00:00Z",
             "take": take,
         },
-        "status+skipPastEnd": {"status": "Started", "skip": str(size), "take": take},
+        "status+deepSkip": {"status": "Started", "skip": str(min(size, MAX_SKIP_WITHOUT_KEYS)), "take": take},
         "feed+updatedRange": {"sort": "updatedAt", **updated, "take": take},
     }
 

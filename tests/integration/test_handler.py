@@ -264,3 +264,24 @@ def test_a_namespace_that_used_its_read_units_is_answered_429_and_the_others_are
     body = json.loads(response["body"])
     assert body["success"] is False and "tenant-alpha" not in body["message"]
     assert call(function, event("take=5", namespace="tenant-beta"))[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("skip=5001&userId=user-1", 400),
+        ("skip=5001&status=Started", 400),
+        ("skip=5001&updatedFrom=2026-01-01T00:00:00Z", 400),
+        ("skip=5000&userId=user-1", 200),
+        ("skip=5001", 200),  # the namespace's own view: skipping counts its keys-only twin
+        ("skip=5001&createdFrom=2026-01-01T00:00:00Z", 200),
+    ],
+)
+def test_a_deep_skip_where_skipping_reads_whole_sessions_is_refused(
+    function: ModuleType, stored: list[dict[str, Any]], query: str, status: int
+) -> None:
+    answered, body = call(function, event(query))
+    assert answered == status, body
+    if status == 400:
+        assert body["message"].startswith("Invalid query parameter 'skip': at most 5000")
+        assert "nextCursor" in body["message"]

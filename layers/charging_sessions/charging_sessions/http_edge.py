@@ -24,6 +24,7 @@ from .cursor_secret import CursorKeysUnavailable
 from .deadline import DeadlineExceeded
 from .models import MAX_ID_CHARS, ErrorResponse, dump_json
 from .observability import MetricName, count, logger
+from .storage.reader import DeepSkipError
 from .tenant_limits import TenantThrottled
 
 THROTTLING_CODES = frozenset(
@@ -243,7 +244,7 @@ class HttpEdge:
             count(MetricName.UNAUTHORIZED_REQUESTS)
             return error_response(401, UNAUTHORIZED_MESSAGE)
 
-        def bad_request(error: BadRequestError | CursorError) -> Response[Any]:
+        def bad_request(error: BadRequestError | CursorError | DeepSkipError) -> Response[Any]:
             logger.info("Bad request", extra={"reason": str(error)})
             count(MetricName.VALIDATION_FAILURES)
             return error_response(400, str(error))
@@ -292,7 +293,7 @@ class HttpEdge:
         app.exception_handler(TenantThrottled)(throttled)
         app.exception_handler(UnauthorizedError)(unauthorized)
         app.exception_handler(RequestValidationError)(invalid_request)
-        app.exception_handler([BadRequestError, CursorError])(bad_request)
+        app.exception_handler([BadRequestError, CursorError, DeepSkipError])(bad_request)
         app.exception_handler(Exception)(internal_error)
 
         def guard(resolver: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:

@@ -134,7 +134,15 @@ def _identifier(description: str) -> Any:
 
 
 Skip = Annotated[
-    int, Field(ge=0, le=MAX_SAFE_INTEGER), DigitsOnly, Query(description="Sessions to skip (newest first).")
+    int,
+    Field(ge=0, le=MAX_SAFE_INTEGER),
+    DigitsOnly,
+    Query(
+        description=(
+            "Sessions to skip (newest first). At most 5,000 with userId, chargerId or status (or an updated range "
+            "in the default order): deeper, follow `nextCursor`."
+        )
+    ),
 ]
 
 

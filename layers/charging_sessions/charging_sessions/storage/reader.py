@@ -36,6 +36,9 @@ MEGABYTES_HELD_PER_ANSWER = 6
 READ_BUDGET_UNITS = 256.0
 """Read units a page's read may spend on entries its filter drops (2 MB of eventually consistent reads): past it the
 page ends, shorter, and resumes after the last entry passed over (``docs/storage.md``, "Reading")."""
+MAX_SKIP_WITHOUT_KEYS = 5_000
+"""The deepest ``skip`` on a view without a keys-only twin (every filter's view, and any read behind a filter):
+there skipping reads whole items (``docs/storage.md``, "Reading"); deeper, a cursor costs the same at any depth."""
 MAX_CALL_LIMIT = 10_000
 """The largest ``Limit`` a filtered read asks for: DynamoDB's 1 MB per call bounds what one call reads anyway."""
 
@@ -47,6 +50,10 @@ def next_limit(needed: int, scanned: int, matched: int) -> int:
     if matched >= scanned:
         return needed
     return min(MAX_CALL_LIMIT, math.ceil(needed * scanned / max(matched, 1)))
+
+
+class DeepSkipError(ValueError):
+    """``skip`` is past :data:`MAX_SKIP_WITHOUT_KEYS` where skipping reads whole items (answered 400)."""
 
 
 @dataclass
@@ -147,6 +154,11 @@ class SessionReader:
         assert not (skip and after), "a page starts after skip sessions or at a cursor, not both"
         stats = ReadStats()
         plan = plan_page(namespace, query, self.settle_boundary(), after)
+        if skip > MAX_SKIP_WITHOUT_KEYS and not plan.keys_only:
+            raise DeepSkipError(
+                f"Invalid query parameter 'skip': at most {MAX_SKIP_WITHOUT_KEYS} with userId, chargerId or status "
+                "(or an updated range in this order), where skipping reads whole sessions; follow nextCursor instead"
+            )
         counted = 0 if query.empty else self._count(namespace, query, stats)
         if (
             query.empty
