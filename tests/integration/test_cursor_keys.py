@@ -22,9 +22,10 @@ from charging_sessions.storage.positions import Resume
 from charging_sessions.storage.writer import SessionWriter
 from tests.conftest import TABLE
 from tests.factories import make_session
-from tests.integration.test_deadline import FUNCTION_TIMEOUT, Clock, Context
+from tests.integration.test_deadline import FUNCTION_TIMEOUT, Context
 from tests.integration.test_observability import emf, metric_values
 from tests.support import call, event
+from tests.unit.test_deadline import Clock
 
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cursor-keys-AbCdEf"
 KEYS = CursorKeys.from_secret({"current": "k" * 40})

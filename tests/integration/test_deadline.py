@@ -20,22 +20,12 @@ from tests.factories import make_session
 from tests.integration.test_faults import dynamodb_error
 from tests.integration.test_observability import emf, metric_values
 from tests.support import event
+from tests.unit.test_deadline import Clock
 
 FUNCTION_TIMEOUT = load_template()["Globals"]["Function"]["Timeout"]
 LATENCY = 1.2
 """Seconds each attempt takes: 9 attempts pass the 10 s timeout even if every backoff were zero (the SDK's
 backoff is random; it adds to this)."""
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class ThrottledTwiceEachCall:

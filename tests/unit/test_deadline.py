@@ -11,6 +11,8 @@ from charging_sessions.deadline import MAX_SDK_BACKOFF_SECONDS, Deadline, Deadli
 
 
 class Clock:
+    """Simulated time for deadlines: the SDK's backoff sleeps and each simulated attempt advance it."""
+
     def __init__(self) -> None:
         self.now = 1_000.0
 
