@@ -357,6 +357,7 @@ def test_a_cursor_past_the_settle_boundary_answers_an_empty_page_and_keeps_its_p
         {"status": "Started"},
         {"createdFrom": "2099-01-01T00:00:00Z"},  # a range: its count (over keys) is 0
         {"updatedFrom": "2020-01-01T00:00:00Z", "updatedTo": "2020-01-02T00:00:00Z"},
+        {"updatedFrom": "2020-01-01T00:00:00Z", "userId": "nobody"},  # counted on the user's view: nothing there
     ],
 )
 def test_a_feed_page_known_to_be_empty_reads_no_page(
@@ -472,3 +473,36 @@ def test_a_mirror_ends_equal_to_the_table_whatever_the_writers_stamp(
         k: (v["updatedAt"], v["energy"], v["status"], v["createdAt"]) for k, v in expected.items()
     }
     client.delete_table(TableName=table)
+
+
+@pytest.mark.parametrize("few", [0, 10**9], ids=["compare-with-the-range", "filters-view-first"])
+@pytest.mark.parametrize("sort", ["updatedAt", "-createdAt"])
+def test_an_updated_range_with_filters_counts_the_same_on_either_view(
+    function: ModuleType, writer: SessionWriter, clock: Clock, monkeypatch: pytest.MonkeyPatch, few: int, sort: str
+) -> None:
+    """Such a count is taken on the filters' own view or on the feed's range, whichever reads less: both give the
+    reference's figure (``FEW_SESSIONS`` moved to force each way)."""
+    from charging_sessions.storage import reader as reader_module
+
+    monkeypatch.setattr(reader_module, "FEW_SESSIONS", few)
+    rng = random.Random(11)  # noqa: S311 - reproducible test data
+    sessions = [
+        session_at(
+            f"s{n:02d}",
+            START - timedelta(hours=rng.uniform(2, 4)),
+            START - timedelta(minutes=rng.uniform(1, 100)),
+            user=rng.choice(["u1", "u2", "u3"]),
+            status=rng.choice(["Started", "Stopped"]),
+        )
+        for n in range(40)
+    ]
+    writer.load(sessions)
+    for query in (
+        {"updatedFrom": format_timestamp(START - timedelta(minutes=50)), "userId": "u1"},
+        {"updatedFrom": format_timestamp(START - timedelta(minutes=80)), "status": "Started"},
+        {"updatedTo": format_timestamp(START - timedelta(minutes=30)), "userId": "u2", "status": "Stopped"},
+        {"updatedFrom": format_timestamp(START - timedelta(minutes=90)), "userId": "nobody"},
+    ):
+        _, count = reference(sessions, "tenant-alpha", sort=sort, settledBefore=format_timestamp(START), **query)
+        status, body = call(function, event(urllib.parse.urlencode({"sort": sort, "take": 0, **query})))
+        assert (status, body["count"]) == (200, count), query

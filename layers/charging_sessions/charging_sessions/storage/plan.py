@@ -3,6 +3,7 @@ in which direction; for the page and for the count. Plans are data: :mod:`.reade
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -11,6 +12,18 @@ from ..time_range import TimeRange
 from .keys import FEED, NAMESPACE, View, choose_view
 from .positions import Resume
 from .requests import ItemFilter, view_query
+
+MAX_CALL_LIMIT = 10_000
+"""The largest ``Limit`` a filtered read asks for: DynamoDB's 1 MB per call bounds what one call reads anyway."""
+
+
+def next_limit(needed: int, scanned: int, matched: int) -> int:
+    """The ``Limit`` of a read's next call, when ``needed`` more items are wanted and the calls so far passed over
+    ``scanned`` entries of which ``matched`` passed the filter: ``needed`` entries at the share seen to match (all of
+    them without a filter), at most :data:`MAX_CALL_LIMIT`. Items past ``needed`` are read but not answered."""
+    if matched >= scanned:
+        return needed
+    return min(MAX_CALL_LIMIT, math.ceil(needed * scanned / max(matched, 1)))
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,13 @@ def plan_page(namespace: str, query: SessionQuery, settled_before: str, after: R
         return _feed_plan(namespace, query, query.updated.before(settled_before)).resumed(after)
     updated = ItemFilter(ranges=(("updatedAt", query.updated.start, query.updated.end),))
     return _filters_plan(namespace, query, updated).resumed(after)
+
+
+def plan_count_on_filters_view(namespace: str, query: SessionQuery) -> ReadPlan:
+    """Another way to count an updated range with filters: the filters' own view (every session they select, the
+    ``createdAt`` range by key), ``updatedAt`` by filter. Cheaper than the feed's range when the filters select
+    fewer sessions than the range holds."""
+    return _filters_plan(namespace, query, ItemFilter(ranges=(("updatedAt", query.updated.start, query.updated.end),)))
 
 
 def plan_count(namespace: str, query: SessionQuery) -> ReadPlan | None:

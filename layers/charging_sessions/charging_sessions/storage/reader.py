@@ -6,10 +6,9 @@ A read runs in named steps: count, start, read, prove the count, resume. Pages c
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ..models import ChargingSession
@@ -19,9 +18,9 @@ from .dynamodb_json import Item, from_item
 from .items import counter_value
 from .keys import counter_key
 from .metering import ReadStats, consumed_units, metered_call
-from .plan import ReadPlan, page_view, plan_count, plan_page
+from .plan import ReadPlan, next_limit, page_view, plan_count, plan_count_on_filters_view, plan_page
 from .positions import Resume, entry_position, item_start_key, position_start_key
-from .requests import COUNTER_PROJECTION, view_query
+from .requests import COUNTER_PROJECTION, ItemFilter, view_query
 from .stored_items import ForeignItemHook, InvalidItemHook, answerable
 
 if TYPE_CHECKING:
@@ -39,17 +38,8 @@ page ends, shorter, and resumes after the last entry passed over (``docs/storage
 MAX_SKIP_WITHOUT_KEYS = 5_000
 """The deepest ``skip`` on a view without a keys-only twin (every filter's view, and any read behind a filter):
 there skipping reads whole items (``docs/storage.md``, "Reading"); deeper, a cursor costs the same at any depth."""
-MAX_CALL_LIMIT = 10_000
-"""The largest ``Limit`` a filtered read asks for: DynamoDB's 1 MB per call bounds what one call reads anyway."""
-
-
-def next_limit(needed: int, scanned: int, matched: int) -> int:
-    """The ``Limit`` of a read's next call, when ``needed`` more items are wanted and the calls so far passed over
-    ``scanned`` entries of which ``matched`` passed the filter: ``needed`` entries at the share seen to match (all of
-    them without a filter), at most :data:`MAX_CALL_LIMIT`. Items past ``needed`` are read but not answered."""
-    if matched >= scanned:
-        return needed
-    return min(MAX_CALL_LIMIT, math.ceil(needed * scanned / max(matched, 1)))
+FEW_SESSIONS = 1_000
+"""Filters that select at most this many sessions count an updated range on their own view straight away."""
 
 
 class DeepSkipError(ValueError):
@@ -109,9 +99,7 @@ class _Read:
 
 
 class SessionReader:
-    """Reads pages of a namespace's sessions. The update feed (``Sort.UPDATED``) serves only sessions whose
-    ``updatedAt`` is earlier than now minus ``settle_seconds`` (``docs/storage.md``, "The update feed and updated
-    ranges")."""
+    """Reads pages of a namespace's sessions; the update feed serves those updated ``settle_seconds`` ago."""
 
     def __init__(
         self,
@@ -198,11 +186,28 @@ class SessionReader:
 
     def _count(self, namespace: str, query: SessionQuery, stats: ReadStats) -> int:
         """How many sessions the query selects: the view's counter (one GetItem), or, with a time range, counted
-        over the range's keys (no counter holds it)."""
+        over the range's keys (no counter holds it). An updated range with filters is counted where fewer items
+        are read: the filters' own view when they select few sessions (their counter says how many, a count of
+        their view confirms a zero), else the smaller of that and the range (its keys counted on the twin)."""
         plan = plan_count(namespace, query)
         if plan is None:
             return self._read_counter(namespace, query.filters, stats)
-        return self._count_entries(plan, stats)
+        if not (query.updated.given and query.filters.as_dict()):
+            return self._count_entries(plan, stats)
+        selected = self._read_counter(namespace, query.filters, stats)
+        own = plan_count_on_filters_view(namespace, query)
+        if selected == 0 and self._view_is_empty(own, stats):
+            return 0
+        if selected > FEW_SESSIONS:
+            in_range = self._count_entries(replace(plan, item_filter=ItemFilter()), stats)  # keys only: cheap
+            if in_range < selected:
+                return self._count_entries(plan, stats)
+        return self._count_entries(own, stats)
+
+    def _view_is_empty(self, plan: ReadPlan, stats: ReadStats) -> bool:
+        """Whether the plan's partition holds no entry at all (one ``Select=COUNT, Limit=1`` Query, no filter)."""
+        probe = view_query(self._table, plan.view, plan.partition)
+        return int(metered_call(stats, self._client.query, **probe, Select="COUNT", Limit=1)["Count"]) == 0
 
     def _known_empty(self, namespace: str, query: SessionQuery, counted: int, skip: int, stats: ReadStats) -> bool:
         """Whether the page is known to hold nothing, so that it is not read: a range's count (exact, counted over its
@@ -212,11 +217,7 @@ class SessionReader:
         if query.ranged:
             return counted == 0 or (query.sort is Sort.NEWEST_FIRST and skip >= counted)
         if query.sort is Sort.UPDATED and query.filters.as_dict() and counted == 0:
-            filters = query.filters
-            view = page_view(Sort.NEWEST_FIRST, filters)
-            partition = view.partition_key(namespace, filters.user_id, filters.charger_id, filters.status)
-            probe = view_query(self._table, view, partition)
-            return int(metered_call(stats, self._client.query, **probe, Select="COUNT", Limit=1)["Count"]) == 0
+            return self._view_is_empty(plan_count_on_filters_view(namespace, query), stats)
         return False
 
     def _start(self, plan: ReadPlan, namespace: str, skip: int, after: Resume | None, stats: ReadStats) -> _Start:
