@@ -1,5 +1,5 @@
-"""Scheduled counter check: samples namespaces, compares their counters with their partitions, reports drift
-(the ``CounterDrift`` metric, alarmed in template.yaml, and a log line per namespace) and repairs it."""
+"""Scheduled counter check: sweeps the table for namespaces, compares their counters with their partitions, reports
+drift (the ``CounterDrift`` metric, alarmed in template.yaml, and a log line per namespace) and repairs it."""
 
 from typing import Any
 
@@ -24,7 +24,7 @@ def report_drift(namespace: str, check: CounterCheck) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    namespaces = checker.sample(segments=settings.counter_check_segments, limit=settings.counter_check_sample)
+    namespaces = checker.sweep(limit=settings.counter_check_sample)
     summary = checker.check_namespaces(namespaces, repair=True, on_drift=report_drift)
     count(MetricName.NAMESPACES_CHECKED, len(summary.namespaces))
     count(MetricName.COUNTER_DRIFT, summary.drifted_counters)

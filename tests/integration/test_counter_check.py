@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
-import random
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -15,7 +14,7 @@ import pytest
 from charging_sessions.query import SessionFilter, SessionQuery
 from charging_sessions.storage.counter_check import CounterChecker
 from charging_sessions.storage.items import session_item
-from charging_sessions.storage.keys import PK, session_key
+from charging_sessions.storage.keys import PK, SWEEP_PARTITION, session_key
 from charging_sessions.storage.reader import SessionReader
 from charging_sessions.storage.write_limits import stored_document
 from charging_sessions.storage.writer import SessionWriter
@@ -31,7 +30,6 @@ from tests.integration.test_observability import emf, metric_values
 def check(client: Any, table: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     module = importlib.import_module("check_counters.app")
     monkeypatch.setattr(module, "checker", CounterChecker(client, table))
-    monkeypatch.setattr(module, "settings", module.settings.model_copy(update={"counter_check_segments": 1}))
     return module
 
 
@@ -70,7 +68,7 @@ def test_drift_behind_the_writer_is_reported_and_repaired(
 
 def test_the_sample_holds_only_namespaces_with_sessions(client: Any, writer: SessionWriter) -> None:
     writer.load([make_session(namespace=namespace) for namespace in ("a#b", "a%23b", "plain")])
-    found = CounterChecker(client, TABLE).sample(segments=1, limit=1000, rng=random.Random(1))  # noqa: S311
+    found = CounterChecker(client, TABLE).sweep(limit=1000)
     assert found == ["a#b", "a%23b", "plain"]
 
 
@@ -94,18 +92,20 @@ def test_the_check_policy_grants_exactly_the_calls_it_makes(
         client.meta.events.unregister("before-call.dynamodb", record)
     assert made == granted_actions("CheckCountersFunction")
     # Its repairs stay inside what the policy's conditions allow: counter partitions, key and count attributes.
-    [repair] = [
-        statement
+    statements = {
+        statement["Sid"]: statement
         for policy in load_template()["Resources"]["CheckCountersFunction"]["Properties"]["Policies"]
         if isinstance(policy, dict) and "Statement" in policy
         for statement in policy["Statement"]
-        if statement["Action"] == ["dynamodb:UpdateItem"]
-    ]
-    patterns = repair["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
-    allowed = set(repair["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"])
-    assert updates  # the put_item behind the writer drifted some counters
-    for update in updates:
-        assert any(fnmatch.fnmatchcase(update["Key"][PK]["S"], pattern) for pattern in patterns)
+    }
+    repair, sweep = statements["RepairCountersOnly"], statements["KeepSweepPosition"]
+    counters = [update for update in updates if update["Key"][PK]["S"] != SWEEP_PARTITION]
+    assert counters  # the put_item behind the writer drifted some counters
+    for update, statement in [(u, repair) for u in counters] + [(u, sweep) for u in updates if u not in counters]:
+        condition = statement["Condition"]
+        patterns = {**condition.get("ForAllValues:StringLike", {}), **condition["ForAllValues:StringEquals"]}
+        allowed = set(condition["ForAllValues:StringEquals"]["dynamodb:Attributes"])
+        assert any(fnmatch.fnmatchcase(update["Key"][PK]["S"], p) for p in patterns["dynamodb:LeadingKeys"])
         assert set(update["Key"]) | set(update["ExpressionAttributeNames"].values()) <= allowed
     function = load_template()["Resources"]["CheckCountersFunction"]["Properties"]
     assert function["Events"]["Hourly"]["Type"] == "Schedule"

@@ -3,7 +3,6 @@ repairs what drifted, samples only namespaces that hold sessions."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,8 +10,8 @@ from botocore.exceptions import ClientError
 
 from charging_sessions.storage.counter_check import CheckSummary, CounterCheck, CounterChecker
 from charging_sessions.storage.dynamodb_json import Item
-from charging_sessions.storage.items import counter_item, counter_keys, session_item
-from charging_sessions.storage.keys import PK, SK, counter_pk, identity_pk, namespace_pk
+from charging_sessions.storage.items import SWEEP_AT, SWEEP_LAST, counter_item, counter_keys, session_item
+from charging_sessions.storage.keys import PK, SK, counter_pk, identity_pk, namespace_pk, sweep_key
 from charging_sessions.storage.write_limits import stored_document
 from tests.factories import make_session
 
@@ -26,6 +25,8 @@ class ScriptedTable:
         self.moved = moved
         self.written: list[Item] = []
         self.scans: list[dict[str, Any]] = []
+        self.sweep: Item = {}
+        """The sweep's position item, as the check keeps it."""
 
     def get_paginator(self, operation: str) -> ScriptedTable:
         assert operation == "query"
@@ -38,11 +39,29 @@ class ScriptedTable:
             yield {"Items": found[start : start + 2]}
 
     def scan(self, **request: Any) -> dict[str, Any]:
+        """Every item's key in the partitions' order (the table's hash order), ``Limit`` at a time."""
         self.scans.append(request)
-        return {"Items": [{PK: {"S": pk}} for pk, items in self.partitions.items() for _ in items]}
+        keys = [{PK: {"S": pk}, SK: item[SK]} for pk, items in self.partitions.items() for item in items]
+        start = keys.index(request["ExclusiveStartKey"]) + 1 if "ExclusiveStartKey" in request else 0
+        page = keys[start : start + request["Limit"]]
+        answer: dict[str, Any] = {"Items": [{PK: key[PK]} for key in page]}
+        if start + request["Limit"] < len(keys):
+            answer["LastEvaluatedKey"] = page[-1]
+        return answer
+
+    def get_item(self, **request: Any) -> dict[str, Any]:
+        assert request["Key"] == sweep_key() and request["ConsistentRead"] is True
+        return {"Item": self.sweep} if self.sweep else {}
 
     def update_item(self, **request: Any) -> dict[str, Any]:
         key = request["Key"]
+        if key == sweep_key():
+            if request["UpdateExpression"].startswith("REMOVE"):
+                self.sweep = {}
+            else:
+                values = request["ExpressionAttributeValues"]
+                self.sweep = {**key, SWEEP_AT: values[":at"], SWEEP_LAST: values[":last"]}
+            return {}
         held = {item[SK]["S"]: item for item in self.partitions.get(key[PK]["S"], [])}.get(key[SK]["S"])
         condition = request["ConditionExpression"]
         if condition == "attribute_not_exists(#n)":
@@ -141,7 +160,7 @@ def test_a_counter_a_writer_moved_during_the_check_is_neither_overwritten_nor_re
     assert check.confirmed  # the other counters (absent until now) were repaired and are reported
 
 
-def test_the_sample_holds_only_namespaces_with_sessions_or_counters() -> None:
+def test_the_sweep_finds_the_namespaces_with_sessions_or_counters() -> None:
     table = ScriptedTable(
         {
             namespace_pk("a#b"): sessions_of("a#b", "u"),
@@ -153,8 +172,22 @@ def test_the_sample_holds_only_namespaces_with_sessions_or_counters() -> None:
             identity_pk("only-ids"): [{PK: {"S": identity_pk("only-ids")}, SK: {"S": "s-1"}}],
         }
     )
-    found = checker_of(table).sample(segments=8, limit=50, rng=random.Random(3))  # noqa: S311
-    assert found == ["a#b", "a%23b", "expired#all", "plain"]
-    [scan] = table.scans
-    assert (scan["TotalSegments"], scan["Limit"]) == (8, 50)
-    assert scan["Segment"] == random.Random(3).randrange(8)  # noqa: S311
+    assert checker_of(table).sweep(limit=50) == ["a#b", "a%23b", "expired#all", "plain"]
+    assert table.sweep == {}  # it reached the table's end: the next sweep starts over
+
+
+def test_the_sweep_checks_every_namespace_once_a_pass_whatever_its_size() -> None:
+    """Stretches of 3 items over a table of 11: four runs make a pass, then it starts over. The large namespace
+    spans three stretches and is checked in the first only (the next ones continue in it)."""
+    table = ScriptedTable(
+        {
+            namespace_pk("small"): sessions_of("small", "u"),
+            namespace_pk("large"): sessions_of("large", *["u"] * 7),
+            counter_pk("large"): [counter_item(counter_pk("large"), "all", 7)],
+            namespace_pk("last"): sessions_of("last", "u", "v"),
+        }
+    )
+    checker = checker_of(table)
+    runs = [checker.sweep(limit=3) for _ in range(5)]
+    assert runs[:4] == [["large", "small"], [], [], ["last"]]
+    assert runs[4] == ["large", "small"]  # a new pass

@@ -12,8 +12,8 @@ from charging_sessions.storage.requests import (
     COUNTER_PROJECTION,
     ItemFilter,
     counter_partition_query,
-    namespace_sample_scan,
     namespace_sessions_query,
+    namespace_sweep_scan,
     sort_key_condition,
     view_query,
 )
@@ -98,11 +98,7 @@ def test_the_counter_check_requests() -> None:
     assert "IndexName" not in sessions
     assert sessions["ProjectionExpression"] == "#a0, #a1, #a2, #a3"
     assert [sessions["ExpressionAttributeNames"][f"#a{n}"] for n in range(4)] == [SK, "userId", "chargerId", "status"]
-    assert namespace_sample_scan(TABLE, 3, 64, 200) == {
-        "TableName": TABLE,
-        "Segment": 3,
-        "TotalSegments": 64,
-        "Limit": 200,
-        "ProjectionExpression": "#pk",
-        "ExpressionAttributeNames": {"#pk": PK},
-    }
+    first = {"TableName": TABLE, "Limit": 200, "ProjectionExpression": "#pk", "ExpressionAttributeNames": {"#pk": PK}}
+    assert namespace_sweep_scan(TABLE, 200, None) == first
+    position = {PK: {"S": "a"}, SK: {"S": "b"}}
+    assert namespace_sweep_scan(TABLE, 200, position) == {**first, "ExclusiveStartKey": position}

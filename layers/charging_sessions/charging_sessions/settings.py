@@ -42,10 +42,9 @@ class Settings(BaseModel):
     """Read units a namespace may consume a second in one execution environment (0: no per-tenant limit)."""
     tenant_read_units_burst: float = Field(default=20_000.0, alias="TENANT_READ_UNITS_BURST", ge=0)
     """Read units a namespace may save up for a burst (its bucket's size)."""
-    counter_check_sample: int = Field(default=200, alias="COUNTER_CHECK_SAMPLE", ge=1, le=10_000)
-    """Items the scheduled counter check scans to pick the namespaces it checks."""
-    counter_check_segments: int = Field(default=64, alias="COUNTER_CHECK_SEGMENTS", ge=1, le=1_000_000)
-    """Segments the table is split into for sampling: one random segment is sampled per run."""
+    counter_check_sample: int = Field(default=10_000, alias="COUNTER_CHECK_SAMPLE", ge=1, le=1_000_000)
+    """Items of the table the hourly counter check sweeps a run (the whole table in turn: a namespace's counters are
+    checked at least once every table items / this many hours)."""
 
     @property
     def dynamodb_worst_case_seconds(self) -> float:

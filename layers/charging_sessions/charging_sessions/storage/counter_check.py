@@ -1,21 +1,20 @@
 """Counter drift: count a namespace's sessions from its own partition, compare with its counters, repair what
-drifted; and pick the namespaces a scheduled check looks at. Pages never depend on the counters; this keeps
-``count`` exact when sessions change behind the writer (``docs/storage.md``, "Drift detection")."""
+drifted; and sweep the table for the namespaces a scheduled check looks at. Pages never depend on the counters;
+this keeps ``count`` exact when sessions change behind the writer (``docs/storage.md``, "Drift detection")."""
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
-from .dynamodb_json import from_item
-from .items import countable, counter_keys, counter_repair, counter_value
-from .keys import NAMESPACE, PK, SK, checked_namespace, counter_pk
-from .requests import COUNTED_ATTRIBUTES, counter_partition_query, namespace_sample_scan, namespace_sessions_query
+from .dynamodb_json import Item, from_item
+from .items import SWEEP_AT, SWEEP_LAST, countable, counter_keys, counter_repair, counter_value, sweep_update
+from .keys import NAMESPACE, PK, SK, checked_namespace, counter_pk, sweep_key
+from .requests import COUNTED_ATTRIBUTES, counter_partition_query, namespace_sessions_query, namespace_sweep_scan
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -109,13 +108,20 @@ class CounterChecker:
         """Rebuild the namespace's counters from its sessions (:meth:`check` with repair)."""
         return self.check(namespace, repair=True)
 
-    def sample(self, *, segments: int, limit: int, rng: random.Random | None = None) -> list[str]:
-        """Namespaces that hold sessions or counters, from one random segment of the table (a Scan of ``limit``
-        keys)."""
-        segment = (rng or random.Random()).randrange(segments)  # noqa: S311 - sampling, not security
-        response = self._client.scan(**namespace_sample_scan(self._table, segment, segments, limit))
-        found = (checked_namespace(str(item[PK]["S"])) for item in response.get("Items", []))
-        return sorted({namespace for namespace in found if namespace is not None})
+    def sweep(self, *, limit: int) -> list[str]:
+        """The namespaces (with sessions or counters) among the next ``limit`` items of the table, continuing where
+        the last sweep stopped (the position is kept in the table) and starting over after the end: every namespace
+        is found at least once per pass over the table. A namespace the last stretch ended in is left out of this
+        one, where it continues: a large namespace is checked once per pass, not once per stretch it spans."""
+        state = self._client.get_item(TableName=self._table, Key=sweep_key(), ConsistentRead=True).get("Item") or {}
+        start = cast(Item | None, state.get(SWEEP_AT, {}).get("M"))
+        response = self._client.scan(**namespace_sweep_scan(self._table, limit, start))
+        found = [checked_namespace(str(item[PK]["S"])) for item in response.get("Items", [])]
+        namespaces = [namespace for namespace in found if namespace is not None]
+        last_key = cast(Item | None, response.get("LastEvaluatedKey"))
+        self._client.update_item(**sweep_update(self._table, last_key, namespaces[-1] if namespaces else None))
+        continued = state.get(SWEEP_LAST, {}).get("S") if start is not None else None
+        return sorted({namespace for namespace in namespaces if namespace != continued})
 
     def check_namespaces(
         self, namespaces: Iterable[str], *, repair: bool, on_drift: DriftReport | None = None

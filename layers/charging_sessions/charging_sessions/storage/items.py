@@ -20,6 +20,7 @@ from .keys import (
     counter_pk,
     identity_key,
     session_key,
+    sweep_key,
     updated_sk,
 )
 
@@ -165,4 +166,31 @@ def counter_repair(table: str, pk: str, sk: str, held: int | None, true: int) ->
         "ExpressionAttributeNames": {"#n": COUNT},
         "ExpressionAttributeValues": values,
         **condition,
+    }
+
+
+SWEEP_AT = "at"
+"""The sweep item's position: the last key the previous stretch read (absent: start from the table's start)."""
+SWEEP_LAST = "last"
+"""The sweep item's last namespace: the one the previous stretch ended in (it may continue into the next)."""
+
+
+def sweep_update(table: str, last_key: Item | None, last_namespace: str | None) -> dict[str, Any]:
+    """UpdateItem arguments that keep where the counter check's sweep stopped (after ``last_key``, in
+    ``last_namespace``), or start it over when the stretch reached the table's end."""
+    names = {"#at": SWEEP_AT, "#last": SWEEP_LAST}
+    if last_key is None:
+        return {
+            "TableName": table,
+            "Key": sweep_key(),
+            "UpdateExpression": "REMOVE #at, #last",
+            "ExpressionAttributeNames": names,
+        }
+    values: dict[str, Any] = {":at": {"M": last_key}, ":last": {"S": last_namespace or ""}}
+    return {
+        "TableName": table,
+        "Key": sweep_key(),
+        "UpdateExpression": "SET #at = :at, #last = :last",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
     }

@@ -30,6 +30,8 @@ deliveries of one session (a late, older one is stale)."""
 UPDATED_SK = "uSk"
 """Sort key of the update feed's indexes: canonical ``updatedAt`` then the id (see :func:`updated_sk`)."""
 COUNTER_PARTITION_SUFFIX = "#count"
+SWEEP_PARTITION = "counter-check#sweep"
+"""Partition of the counter check's sweep position (holds ``#``, so no escaped namespace can name it)."""
 IDENTITY_PARTITION_SUFFIX = "#id"
 
 
@@ -226,3 +228,8 @@ def checked_namespace(pk: str) -> str | None:
     if pk.endswith(COUNTER_PARTITION_SUFFIX) and SEP not in pk[: -len(COUNTER_PARTITION_SUFFIX)]:
         return unescape(pk[: -len(COUNTER_PARTITION_SUFFIX)])
     return None
+
+
+def sweep_key() -> Item:
+    """The key of the item that holds where the counter check's sweep of the table stands."""
+    return {PK: {"S": SWEEP_PARTITION}, SK: {"S": "position"}}

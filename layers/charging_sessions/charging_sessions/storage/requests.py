@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .dynamodb_json import Item
 from .keys import COUNT, NAMESPACE, PK, SK, View, counter_pk, namespace_pk
 
 COUNTER_PROJECTION: dict[str, Any] = {"ProjectionExpression": "#n", "ExpressionAttributeNames": {"#n": COUNT}}
@@ -24,17 +25,18 @@ def counter_partition_query(table: str, namespace: str) -> dict[str, Any]:
     }
 
 
-def namespace_sample_scan(table: str, segment: int, total_segments: int, limit: int) -> dict[str, Any]:
-    """Scan arguments that read the partition keys of up to ``limit`` items of one segment of the table: a cheap,
-    random sample of the namespaces that hold sessions or counters (see :func:`keys.checked_namespace`)."""
-    return {
+def namespace_sweep_scan(table: str, limit: int, start: Item | None) -> dict[str, Any]:
+    """Scan arguments that read the partition keys of the next ``limit`` items of the table after ``start`` (the
+    counter check's sweep: one stretch an hour, the whole table in turn; see :func:`keys.checked_namespace`)."""
+    request: dict[str, Any] = {
         "TableName": table,
-        "Segment": segment,
-        "TotalSegments": total_segments,
         "Limit": limit,
         "ProjectionExpression": "#pk",
         "ExpressionAttributeNames": {"#pk": PK},
     }
+    if start is not None:
+        request["ExclusiveStartKey"] = start
+    return request
 
 
 def sort_key_condition(start: str | None, end: str | None) -> tuple[str, dict[str, Any]]:
