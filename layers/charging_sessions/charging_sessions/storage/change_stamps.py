@@ -29,8 +29,7 @@ def change_stamp(source: str, stored: str | None, *, now: float, fresh_within: f
     stamped ``stored`` (``None``: new), at POSIX time ``now``: the source's stamp when it lies within
     ``fresh_within`` seconds before now (not after it), else now; and always after the stored stamp, so a correction
     with the same stamp is still a change."""
-    seconds = datetime.fromisoformat(source).timestamp()
-    stamp = source if now - fresh_within <= seconds <= now else canonical_instant(now)
+    stamp = source if now - fresh_within <= stamp_seconds(source) <= now else canonical_instant(now)
     if stored is not None and stamp <= stored:
         stamp = _after(stored)
     return stamp

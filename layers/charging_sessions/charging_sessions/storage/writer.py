@@ -139,6 +139,8 @@ class SessionWriter:
                 and same_layout(stored, session_item({**kept, **modelled}, 0, source_updated=delivered))
             ):
                 return PutOutcome.UNCHANGED
+            if not restamp and delivered is not None and delivered > document["updatedAt"]:
+                return PutOutcome.STALE
             stamp = change_stamp(
                 document["updatedAt"],
                 modelled.get("updatedAt") if previous is not None else None,
@@ -147,8 +149,6 @@ class SessionWriter:
             )
             stamped = {**document, "updatedAt": stamp}
             item = session_item({**kept, **stamped}, _revision(stored) + 1, source_updated=document["updatedAt"])
-            if not restamp and delivered is not None and delivered > document["updatedAt"]:
-                return PutOutcome.STALE
             transaction: list[dict[str, Any]] = [
                 {"Put": {"TableName": self._table, "Item": item, **put_condition(stored)}},
                 {
@@ -160,9 +160,9 @@ class SessionWriter:
                 },
             ]
             delta = Counter(counter_keys(namespace, document))
-            for old in (stored, moved):
-                if old is not None and countable(from_item(old)):
-                    delta.subtract(counter_keys(namespace, from_item(old)))
+            for old in (from_item(item) for item in (stored, moved) if item is not None):
+                if countable(old):
+                    delta.subtract(counter_keys(namespace, old))
             if moved is not None:
                 transaction.append(
                     {
@@ -176,11 +176,11 @@ class SessionWriter:
             transaction += [counter_update(self._table, pk, sk, n) for (pk, sk), n in delta.items() if n]
             if not self._commit(transaction, attempt):
                 continue
+            outcome = outcome or (PutOutcome.CREATED if previous is None else PutOutcome.UPDATED)
             if self._commit_bound and self._clock() - stamp_seconds(stamp) > self._commit_bound:
                 restamp = True  # committed too late for its stamp: a mirror may have passed it; stamp it again
-                outcome = outcome or (PutOutcome.CREATED if previous is None else PutOutcome.UPDATED)
                 continue
-            return outcome or (PutOutcome.CREATED if previous is None else PutOutcome.UPDATED)
+            return outcome
         if outcome is not None:
             return outcome  # stored, but every commit ran later than the bound: the feed may miss this change
         raise ConcurrentWriteError(
