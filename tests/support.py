@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from charging_sessions.errors import ErrorCode, ProblemCode
 from charging_sessions.routes import LIST_SESSIONS_PATH
 from local_toolkit.gateway import LambdaContext, http_api_event
 from local_toolkit.reference_model import page_ids as reference
@@ -23,6 +24,7 @@ from local_toolkit.reference_model import page_ids as reference
 __all__ = [
     "EVENTS",
     "LIST_SESSIONS_PATH",
+    "assert_error_envelope",
     "assert_token_absent",
     "call",
     "captured_logs",
@@ -123,3 +125,33 @@ def oversized_writes() -> Iterator[None]:
         patch.setattr(write_limits, "MAX_NOTE_BYTES", 400_000)
         patch.setattr(write_limits, "MAX_STORED_SESSION_BYTES", 400_000)
         yield
+
+
+ERROR_CODES = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHORIZED,
+    404: ErrorCode.NOT_FOUND,
+    406: ErrorCode.NOT_ACCEPTABLE,
+    429: ErrorCode.TOO_MANY_REQUESTS,
+    500: ErrorCode.INTERNAL_ERROR,
+    503: ErrorCode.UNAVAILABLE,
+}
+"""The ``code`` of the function's error envelope at each status."""
+
+
+def assert_error_envelope(status: int, body: Any) -> None:
+    """``body`` is the function's error envelope for ``status``: ``success`` false, a message, the status's code,
+    and for 400 and 406 one entry per problem (a parameter, a documented code, a message the message holds)."""
+    assert isinstance(body, dict), body
+    assert set(body) <= {"success", "message", "code", "errors"}, body
+    assert body["success"] is False
+    assert isinstance(body["message"], str) and body["message"].strip(), body
+    assert body.get("code") == ERROR_CODES[status].value, body
+    if status not in (400, 406):
+        assert "errors" not in body, body
+        return
+    assert isinstance(body["errors"], list) and body["errors"], body
+    for problem in body["errors"]:
+        assert set(problem) == {"parameter", "code", "message"}, problem
+        assert problem["code"] in {code.value for code in ProblemCode}, problem
+        assert isinstance(problem["parameter"], str) and problem["parameter"] in problem["message"], problem

@@ -56,7 +56,11 @@ def test_filters_and_paging_over_http(server: str) -> None:
 def test_errors_over_http(server: str) -> None:
     assert get(server) == (
         401,
-        {"success": False, "message": "Unauthorized: the caller's identity carries no usable namespace"},
+        {
+            "success": False,
+            "message": "Unauthorized: the caller's identity carries no usable namespace",
+            "code": "unauthorized",
+        },
     )
     status, body = get(f"{server}?take=abc", make_token("tenant-alpha"))
     assert (status, body["success"]) == (400, False)

@@ -36,7 +36,7 @@ class Answer:
         assert self.headers.get("content-type") == "application/json", self.headers
         assert int(self.headers["content-length"]) == len(self.body)
         body = json.loads(self.body)
-        assert set(body) == {"success", "message"}, body
+        assert {"success", "message"} <= set(body) <= {"success", "message", "code", "errors"}, body
         assert body["success"] is False
         assert isinstance(body["message"], str)
         assert body["message"].strip()
@@ -212,7 +212,7 @@ def test_a_raw_utf8_path_reaches_the_function(address: tuple[str, int]) -> None:
     token = make_token("tenant-alpha").encode()
     answer = exchange(address, b"GET /caf\xc3\xa9 HTTP/1.1\r\nAuthorization: Bearer " + token + b"\r\n\r\n")
     assert answer.status == 404
-    assert answer.envelope() == NOT_FOUND
+    assert answer.envelope() == {**NOT_FOUND, "code": "not_found"}  # the function's own 404: it has a code
 
 
 def test_a_well_formed_request_still_reaches_the_function(address: tuple[str, int]) -> None:

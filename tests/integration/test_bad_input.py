@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from charging_sessions.storage.writer import SessionWriter
 from tests.factories import make_session
-from tests.support import call, event
+from tests.support import assert_error_envelope, call, event
 
 HUGE = ["9007199254740992", str(2**64), "1" + "0" * 100, "-9007199254740992", "1e309", "NaN", "Infinity", "0x10"]
 LONG = "x" * 10_240
@@ -85,7 +85,7 @@ def test_any_query_gets_200_or_a_400_envelope(function: ModuleType, table: str, 
     status, body = call(function, event(query))
     assert status in (200, 400), (query, body)
     if status == 400:
-        assert set(body) == {"success", "message"}
+        assert_error_envelope(400, body)
         assert body["success"] is False
         assert body["message"]
     else:

@@ -130,7 +130,7 @@ def test_a_persistent_fault_is_retried_a_bounded_number_of_times_then_answers_a_
 ) -> None:
     faults = inject(Faults(answer))
     status, body = call(function, event())
-    assert (status, body) == (500, {"success": False, "message": "Internal server error"})
+    assert (status, body) == (500, {"success": False, "message": "Internal server error", "code": "internal_error"})
     assert faults.attempts == attempts
     assert len(sleeps) == attempts - 1
     [error] = [r for r in logs() if r["level"] == "ERROR"]
@@ -163,7 +163,7 @@ def test_a_missing_index_answers_a_clean_500(
     monkeypatch.setattr(function, "reader", SessionReader(client, "no-user-index", settle_seconds=SETTLE_SECONDS))
     assert call(function, event())[0] == 200  # the table itself works
     status, body = call(function, event("userId=u1"))
-    assert (status, body) == (500, {"success": False, "message": "Internal server error"})
+    assert (status, body) == (500, {"success": False, "message": "Internal server error", "code": "internal_error"})
     # DynamoDB says ValidationException ("The table does not have the specified index"); moto says
     # ResourceNotFoundException. Either is logged with its code and answered with the same clean 500.
     codes = [r["error_code"] for r in logs() if r["level"] == "ERROR"]

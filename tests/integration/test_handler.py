@@ -14,7 +14,7 @@ from charging_sessions.models import ChargingSession
 from charging_sessions.storage.writer import SessionWriter
 from local_toolkit.gateway import LambdaContext
 from tests.factories import make_session
-from tests.support import call, event, reference
+from tests.support import assert_error_envelope, call, event, reference
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_bad_input_gets_400_naming_the_parameter(
     assert status == 400
     assert body["success"] is False
     assert message in body["message"]
-    assert set(body) == {"success", "message"}
+    assert_error_envelope(400, body)
 
 
 def test_a_comma_in_a_single_value_is_a_value_not_a_repetition(function: ModuleType, writer: SessionWriter) -> None:
@@ -181,7 +181,7 @@ def test_internal_failures_answer_500_without_internals(
     monkeypatch.setattr(function.reader, "read_page", fail)
     status, body = call(function, event())
     assert status == 500
-    assert body == {"success": False, "message": "Internal server error"}
+    assert body == {"success": False, "message": "Internal server error", "code": "internal_error"}
     errors = [record for record in logs() if record["level"] == "ERROR"]
     assert len(errors) == 1
     assert str(failure) in errors[0]["exception"]  # the detail stays in the log, with the request ids
@@ -203,7 +203,7 @@ def test_the_table_missing_for_real_answers_500(
 ) -> None:
     client.delete_table(TableName="sessions-test")
     status, body = call(function, event())
-    assert (status, body) == (500, {"success": False, "message": "Internal server error"})
+    assert (status, body) == (500, {"success": False, "message": "Internal server error", "code": "internal_error"})
 
 
 def test_stored_items_that_break_the_contract_are_left_out_and_reported(

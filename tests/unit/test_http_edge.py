@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
+from charging_sessions.errors import ErrorCode
 from charging_sessions.http_edge import (
     BadRequestError,
     HttpEdge,
@@ -55,7 +56,7 @@ def probe_edge() -> HttpEdge:
         cursor: Annotated[str | None, Query()] = None,
         userId: Annotated[str | None, Query(min_length=1)] = None,
     ) -> Response[Any]:
-        return error_response(200, f"skip={skip}")
+        return error_response(200, f"skip={skip}", ErrorCode.BAD_REQUEST)
 
     return edge
 
@@ -219,6 +220,7 @@ def test_the_route_takes_the_names_in_its_signature_but_not_its_headers() -> Non
         "take",
         *SELECTING_PARAMETERS,
         "cursor",
+        "fields",
     }
 
 
@@ -256,20 +258,36 @@ def test_another_path_takes_no_parameter() -> None:
 
 def test_refusals_are_answered_in_the_envelope_in_the_edge_order() -> None:
     edge = probe_edge()
-    assert answer(edge, "skip=2") == (200, {"success": False, "message": "skip=2"})
-    assert answer(edge, "cursor=abc&skip=1") == (400, {"success": False, "message": CURSOR_WITH_SKIP})
+    assert answer(edge, "skip=2") == (200, {"success": False, "message": "skip=2", "code": "bad_request"})
+    conflict = {"parameter": "skip", "code": "conflict", "message": CURSOR_WITH_SKIP}
+    assert answer(edge, "cursor=abc&skip=1") == (
+        400,
+        {"success": False, "message": CURSOR_WITH_SKIP, "code": "bad_request", "errors": [conflict]},
+    )
     status, body = answer(edge, "cursor=abc&skip=-1")  # a bad value and a refused pair: both in one message
-    assert (status, body["success"]) == (400, False)
+    assert (status, body["success"], body["code"]) == (400, False, "bad_request")
+    below = "Invalid query parameter 'skip': input should be greater than or equal to 0"
+    assert body["message"] == f"{CURSOR_WITH_SKIP}; {below}"
+    assert body["errors"] == [conflict, {"parameter": "skip", "code": "out_of_range", "message": below}]
+    status, body = answer(edge, "foo=1&bar=2&skip=x&skip=3")
     assert body["message"] == (
-        f"{CURSOR_WITH_SKIP}; Invalid query parameter 'skip': input should be greater than or equal to 0"
+        "Unknown query parameters 'foo', 'bar'; Invalid query parameter 'skip': must be given at most once"
     )
-    status, body = answer(edge, "foo=1&skip=x")
-    assert body["message"] == (
-        "Unknown query parameter 'foo'; Invalid query parameter 'skip': must be a whole number written in digits"
-    )
+    assert [(e["parameter"], e["code"]) for e in body["errors"]] == [
+        ("foo", "unknown_parameter"),
+        ("bar", "unknown_parameter"),
+        ("skip", "repeated"),
+    ]
+    assert body["errors"][0]["message"] == "Unknown query parameter 'foo'"
+    status, body = answer(edge, "skip=x&userId=")
+    assert [(e["parameter"], e["code"]) for e in body["errors"]] == [("skip", "invalid"), ("userId", "invalid")]
     assert answer(edge, "skip=x", claims={"sub": "x"}) == (
         401,
-        {"success": False, "message": "Unauthorized: the caller's identity carries no usable namespace"},
+        {
+            "success": False,
+            "message": "Unauthorized: the caller's identity carries no usable namespace",
+            "code": "unauthorized",
+        },
     )
 
 
@@ -285,7 +303,7 @@ def test_the_edge_never_prints_the_event_even_with_powertools_dev_set(
 
     @edge.get("/probe", responses={200: {"description": "ok"}})
     def probe() -> Response[Any]:
-        return error_response(200, "ok")
+        return error_response(200, "ok", ErrorCode.BAD_REQUEST)
 
     request = gateway.http_api_event(
         path="/probe",

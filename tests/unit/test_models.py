@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from charging_sessions.errors import ErrorResponse
 from charging_sessions.models import (
     MAX_SAFE_INTEGER,
     ChargingSession,
-    ErrorResponse,
     ListChargingSessionsResponse,
     canonical_timestamp,
     dump_json,

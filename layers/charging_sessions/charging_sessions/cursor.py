@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import ProblemCode
 from .query import MAX_CURSOR_CHARS
 from .storage.positions import Resume
 
@@ -22,11 +23,17 @@ MIN_KEY_CHARS = 32
 NOT_ISSUED_HERE = "cursor is not a cursor this API issued"
 """What a cursor that is not one of ours is told (garbage, a wrong shape, a position that does not fit)."""
 
+_MISMATCH = ProblemCode.CURSOR_MISMATCH
 _SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 
 class CursorError(ValueError):
-    """A ``cursor`` the API refuses (answered 400 with the message)."""
+    """A ``cursor`` the API refuses (answered 400 with the message): one this API did not issue or that was altered
+    (``invalid``), or one issued for another version, sort, namespace or selection (``cursor_mismatch``)."""
+
+    def __init__(self, message: str, code: ProblemCode = ProblemCode.INVALID) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -110,11 +117,12 @@ class CursorCodec:
         except (binascii.Error, ValueError):
             raise CursorError(NOT_ISSUED_HERE) from None
         if not isinstance(document, dict) or document.get("v") != VERSION:
-            raise CursorError("cursor comes from another version of this API: start the walk again")
+            raise CursorError("cursor comes from another version of this API: start the walk again", _MISMATCH)
         if document.get("o") != sort:
-            raise CursorError(f"cursor was issued for sort={document.get('o')}, not sort={sort}")
+            raise CursorError(f"cursor was issued for sort={document.get('o')}, not sort={sort}", _MISMATCH)
         if document.get("b") != bound_to:
-            raise CursorError("cursor was issued for another namespace or other filters: pass the same filters")
+            message = "cursor was issued for another namespace or other filters: pass the same filters"
+            raise CursorError(message, _MISMATCH)
         return _position(document.get("p"), position_fields)
 
 

@@ -5,7 +5,9 @@ is answered (the error envelope and its OpenAPI description). Its checks run in 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Collection, Mapping
+import re
+import uuid
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
@@ -15,14 +17,15 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
-from .conditional import ETAG_HEADER, not_modified
 from .cursor import CursorError
 from .cursor_secret import CursorKeysUnavailable
 from .deadline import DeadlineExceeded
-from .models import MAX_ID_CHARS, ErrorResponse, dump_json
+from .errors import ErrorCode, ErrorResponse, Problem, ProblemCode
+from .models import MAX_ID_CHARS, dump_json
 from .observability import MetricName, count, logger
 from .storage.reader import DeepSkipError
 from .tenant_limits import TenantThrottled
@@ -37,52 +40,59 @@ KEYS_UNAVAILABLE_MESSAGE = "Service unavailable: cursors cannot be signed or che
 RETRY_AFTER_SECONDS = 1
 UNAUTHORIZED_MESSAGE = "Unauthorized: the caller's identity carries no usable namespace"
 
+REQUEST_ID_HEADER = "X-Request-ID"
+MAX_REQUEST_ID_CHARS = 128
+_SAFE_REQUEST_ID = re.compile(rf"[A-Za-z0-9._:+=/@-]{{1,{MAX_REQUEST_ID_CHARS}}}")
+VARY = "Authorization, Accept, Accept-Encoding"
+"""What every answer of this API depends on besides the URL: the caller, the media type, the coding."""
+ERROR_CACHE_CONTROL = "no-store"
+"""Errors are not kept by any cache (a 429 or 503 is over in a second)."""
 
-def _envelope(description: str) -> OpenAPIResponse:
-    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
+REQUEST_ID_RESPONSE_HEADERS: dict[str, OpenAPIResponseHeader] = {
+    REQUEST_ID_HEADER: {
+        "description": (
+            "The request's id: the caller's `X-Request-ID` when it is 1 to 128 of `A-Z a-z 0-9 . _ : + = / @ -`, "
+            "else API Gateway's request id. The function's log lines carry it as `request_id`."
+        ),
+        "schema": {"type": "string"},
+    },
+    "Vary": {"description": "`Authorization, Accept, Accept-Encoding`", "schema": {"type": "string"}},
+}
+RETRY_AFTER_RESPONSE_HEADERS: dict[str, OpenAPIResponseHeader] = {
+    **REQUEST_ID_RESPONSE_HEADERS,
+    "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}},
+}
+
+
+def _envelope(description: str, retry: bool = False) -> OpenAPIResponse:
+    return {
+        "description": description,
+        "headers": RETRY_AFTER_RESPONSE_HEADERS if retry else REQUEST_ID_RESPONSE_HEADERS,
+        "content": {"application/json": {"model": ErrorResponse}},
+    }
 
 
 ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
-    400: _envelope("A query parameter is invalid"),
-    401: _envelope("No usable namespace in the caller's identity"),
-    429: _envelope("The namespace has used its read capacity for now; retry after `Retry-After` seconds"),
+    400: _envelope(
+        "The request is refused: `errors` lists each problem with the query parameter or header it concerns and a "
+        "code (`invalid`, `out_of_range`, `too_long`, `unknown_parameter`, `repeated`, `conflict`, "
+        "`cursor_mismatch`, `unknown_field`)"
+    ),
+    401: _envelope("No usable namespace in the caller's identity (`code`: `unauthorized`)"),
+    406: _envelope("`Accept` allows neither `application/json` nor `text/csv` (`code`: `not_acceptable`)"),
+    429: _envelope(
+        "The namespace has used its read capacity for now; retry after `Retry-After` seconds (`code`: "
+        "`too_many_requests`)",
+        retry=True,
+    ),
     500: _envelope("Response for status internalServerError"),
     503: _envelope(
         "The request ran out of time (DynamoDB throttled or slow), or cursors cannot be signed right now; retry after "
-        "`Retry-After` seconds"
+        "`Retry-After` seconds (`code`: `unavailable`)",
+        retry=True,
     ),
 }
 """The OpenAPI responses every route of this edge can give besides its own: the error envelope."""
-
-ETAG_RESPONSE_HEADERS: dict[str, OpenAPIResponseHeader] = {
-    ETAG_HEADER: {
-        "description": (
-            "Strong entity tag of this answer (a hash over the namespace, the query as validated and the body); "
-            "send it back in `If-None-Match` to be answered 304 while the answer is unchanged."
-        ),
-        "schema": {"type": "string"},
-    }
-}
-NOT_MODIFIED_RESPONSE: OpenAPIResponse = {
-    "description": (
-        "Not modified: `If-None-Match` holds this answer's entity tag (or `*`); no body, the `ETag` header only"
-    ),
-    "headers": ETAG_RESPONSE_HEADERS,
-    "content": {},  # without it Powertools would document the route's return type; the document drops it
-}
-"""A route's 304: a response without content, carrying the tag."""
-
-
-def conditional_responses(model: type[BaseModel]) -> dict[int, OpenAPIResponse]:
-    """The OpenAPI responses of a route answered by :func:`conditional_response`: 200 with ``model`` and its entity
-    tag, 304 with the tag alone."""
-    ok: OpenAPIResponse = {
-        "description": "Response for status ok",
-        "headers": ETAG_RESPONSE_HEADERS,
-        "content": {"application/json": {"model": model}},
-    }
-    return {200: ok, 304: NOT_MODIFIED_RESPONSE}
-
 
 NAMESPACE_CONTEXT_KEY = "namespace"
 """Where the resolver's context holds the caller's namespace once the edge has admitted the request."""
@@ -95,7 +105,19 @@ class UnauthorizedError(Exception):
 
 
 class BadRequestError(Exception):
-    """The request is malformed in a way the parameter validation does not see."""
+    """The request is malformed: ``problems`` says where and how; the message says it in one sentence."""
+
+    def __init__(self, message: str, problems: Sequence[Problem]) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+    @classmethod
+    def joining(cls, *errors: BadRequestError) -> BadRequestError:
+        return cls("; ".join(str(error) for error in errors), [p for error in errors for p in error.problems])
+
+
+class NotAcceptableError(Exception):
+    """``Accept`` allows none of the media types the route answers in."""
 
 
 def json_response(status_code: int, body: BaseModel, headers: dict[str, str] | None = None) -> Response[Any]:
@@ -104,15 +126,30 @@ def json_response(status_code: int, body: BaseModel, headers: dict[str, str] | N
     )
 
 
-def conditional_response(body: str, tag: str, if_none_match: str | None) -> Response[Any]:
-    """A 200 with ``body`` and its entity tag, or 304 (no body, the tag) when ``If-None-Match`` holds the tag."""
-    if not_modified(if_none_match, tag):
-        return Response(status_code=304, headers={ETAG_HEADER: tag})
-    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body, headers={ETAG_HEADER: tag})
+def error_response(
+    status_code: int,
+    message: str,
+    code: ErrorCode,
+    problems: Sequence[Problem] = (),
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    return json_response(status_code, ErrorResponse.of(message, code, list(problems)), headers)
 
 
-def error_response(status_code: int, message: str, headers: dict[str, str] | None = None) -> Response[Any]:
-    return json_response(status_code, ErrorResponse(message=message), headers)
+def request_id_of(event: Mapping[str, Any], context: LambdaContext | None) -> str:
+    """The request's id: the caller's ``X-Request-ID`` when it is safe to echo (1 to 128 of a few characters),
+    else API Gateway's request id, else Lambda's, else a new one."""
+    headers = event.get("headers") or {}
+    context_of_request = event.get("requestContext") or {}
+    candidates = (
+        headers.get("x-request-id") if isinstance(headers, Mapping) else None,
+        context_of_request.get("requestId") if isinstance(context_of_request, Mapping) else None,
+        getattr(context, "aws_request_id", None),
+    )
+    for candidate in candidates:
+        if isinstance(candidate, str) and _SAFE_REQUEST_ID.fullmatch(candidate):
+            return candidate
+    return str(uuid.uuid4())
 
 
 def is_stringified_structure(value: str) -> bool:
@@ -159,22 +196,41 @@ def describe_unexpected(names: list[str]) -> str:
     return f"Unknown query parameter {listed}{hint}" if len(names) == 1 else f"Unknown query parameters {listed}{hint}"
 
 
-def describe_validation_error(error: RequestValidationError) -> str:
-    """One readable sentence per problem, each naming the parameter: ``Invalid query parameter 'take': ...``."""
+_RANGE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
+_LENGTH_ERRORS = frozenset({"string_too_long", "too_long"})
+_OWN_CODES = frozenset(code.value for code in ProblemCode)
+
+
+def validation_problems(error: RequestValidationError) -> list[Problem]:
+    """One problem per validation error, each naming the parameter and saying what is wrong in one readable
+    sentence (``Invalid query parameter 'take': ...``) with its code."""
     problems = []
     for detail in error.errors():
         location = [str(part) for part in detail.get("loc", ())]
         where = location[0] if location else "request"
         name = ".".join(location[1:]) or where
+        kind = str(detail.get("type", ""))
+        code = ProblemCode.INVALID
         if isinstance(detail.get("input"), list):
-            problem = "must be given at most once"
-        elif detail.get("type") == "missing":
+            problem, code = "must be given at most once", ProblemCode.REPEATED
+        elif kind == "missing":
             problem = "is required"
         else:
             problem = str(detail.get("msg", "is invalid")).removeprefix("Value error, ")
             problem = problem[:1].lower() + problem[1:]
-        problems.append(f"Invalid {where} parameter '{name}': {problem}")
-    return "; ".join(problems) or "Invalid request"
+            if kind in _RANGE_ERRORS:
+                code = ProblemCode.OUT_OF_RANGE
+            elif kind in _LENGTH_ERRORS:
+                code = ProblemCode.TOO_LONG
+            elif kind in _OWN_CODES:
+                code = ProblemCode(kind)
+        problems.append(Problem(name, code, f"Invalid {where} parameter '{name}': {problem}"))
+    return problems
+
+
+def describe_validation_error(error: RequestValidationError) -> str:
+    """One readable sentence per problem, each naming the parameter: ``Invalid query parameter 'take': ...``."""
+    return "; ".join(problem.message for problem in validation_problems(error)) or "Invalid request"
 
 
 def query_parameter_names(route: Callable[..., Any]) -> frozenset[str]:
@@ -226,15 +282,30 @@ class HttpEdge:
         (:class:`BadRequestError`, naming every problem)."""
         namespace = caller_namespace(event, self.namespace_claim)
         names = given_parameter_names(event)
-        problems = []
+        refusals = []
         unexpected = unexpected_parameters(names, self._parameters.get(event.path, frozenset()))
         if unexpected:
-            problems.append(describe_unexpected(unexpected))
-        exclusive = self._exclusive.get(event.path, {})
-        problems += [message for together, message in exclusive.items() if all(name in names for name in together)]
-        if problems:
-            raise BadRequestError("; ".join(problems))
+            each = [Problem(name, ProblemCode.UNKNOWN_PARAMETER, describe_unexpected([name])) for name in unexpected]
+            refusals.append(BadRequestError(describe_unexpected(unexpected), each))
+        for together, message in self._exclusive.get(event.path, {}).items():
+            if all(name in names for name in together):  # named by the one that must go: the last
+                refusals.append(BadRequestError(message, [Problem(together[-1], ProblemCode.CONFLICT, message)]))
+        if refusals:
+            raise BadRequestError.joining(*refusals)
         return namespace
+
+    def resolve(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        """The resolver's answer to ``event``, with what every answer carries: the request id (also on every log
+        line of the request), ``Vary``, and ``Cache-Control: no-store`` where the route set none (errors)."""
+        request_id = request_id_of(event, context)
+        logger.append_keys(request_id=request_id)
+        response = self.resolver.resolve(event, context)
+        headers = response.get("headers") or {}
+        headers[REQUEST_ID_HEADER] = request_id
+        headers.setdefault("Vary", VARY)
+        headers.setdefault("Cache-Control", ERROR_CACHE_CONTROL)
+        response["headers"] = headers
+        return response
 
     def _install(self) -> None:
         app = self.resolver
@@ -242,23 +313,35 @@ class HttpEdge:
         def unauthorized(error: UnauthorizedError) -> Response[Any]:
             logger.warning("Unauthorized request", extra={"reason": str(error)})
             count(MetricName.UNAUTHORIZED_REQUESTS)
-            return error_response(401, UNAUTHORIZED_MESSAGE)
+            return error_response(401, UNAUTHORIZED_MESSAGE, ErrorCode.UNAUTHORIZED)
 
-        def bad_request(error: BadRequestError | CursorError | DeepSkipError) -> Response[Any]:
-            logger.info("Bad request", extra={"reason": str(error)})
+        def bad_request(error: BadRequestError) -> Response[Any]:
+            logger.info("Bad request", extra={"reason": str(error), "codes": [p.code.value for p in error.problems]})
             count(MetricName.VALIDATION_FAILURES)
-            return error_response(400, str(error))
+            return error_response(400, str(error), ErrorCode.BAD_REQUEST, error.problems)
+
+        def bad_cursor(error: CursorError) -> Response[Any]:
+            return bad_request(BadRequestError(str(error), [Problem("cursor", error.code, str(error))]))
+
+        def deep_skip(error: DeepSkipError) -> Response[Any]:
+            return bad_request(BadRequestError(str(error), [Problem("skip", ProblemCode.OUT_OF_RANGE, str(error))]))
+
+        def not_acceptable(error: NotAcceptableError) -> Response[Any]:
+            logger.info("Not acceptable", extra={"reason": str(error)})
+            problem = Problem("accept", ProblemCode.NOT_ACCEPTABLE, str(error))
+            return error_response(406, str(error), ErrorCode.NOT_ACCEPTABLE, [problem])
 
         def invalid_request(error: RequestValidationError) -> Response[Any]:
             # Request validation ran before the guard: apply the edge's earlier checks first.
-            message = describe_validation_error(error)
+            problems = validation_problems(error)
+            found = BadRequestError(describe_validation_error(error), problems)
             try:
                 self.admit(app.current_event)
             except UnauthorizedError as refused:
                 return unauthorized(refused)
             except BadRequestError as names:
-                message = f"{names}; {message}"
-            return bad_request(BadRequestError(message))
+                found = BadRequestError.joining(names, found)
+            return bad_request(found)
 
         def internal_error(error: Exception) -> Response[Any]:
             if isinstance(error, ClientError):
@@ -272,28 +355,34 @@ class HttpEdge:
             else:
                 count(MetricName.INTERNAL_ERRORS)
                 logger.exception("Unhandled error")
-            return error_response(500, INTERNAL_ERROR_MESSAGE)
+            return error_response(500, INTERNAL_ERROR_MESSAGE, ErrorCode.INTERNAL_ERROR)
 
         def out_of_time(error: DeadlineExceeded) -> Response[Any]:
             count(MetricName.DEADLINE_EXCEEDED)
             logger.warning("Request deadline reached", extra={"reason": str(error)})
-            return error_response(503, UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            return error_response(503, UNAVAILABLE_MESSAGE, ErrorCode.UNAVAILABLE, headers=retry)
 
         def throttled(error: TenantThrottled) -> Response[Any]:
             count(MetricName.TENANT_THROTTLED)
             logger.warning("Answered 429: the namespace is out of read units", extra={"retry_after": error.retry_after})
-            return error_response(429, THROTTLED_MESSAGE, {"Retry-After": str(error.retry_after)})
+            retry = {"Retry-After": str(error.retry_after)}
+            return error_response(429, THROTTLED_MESSAGE, ErrorCode.TOO_MANY_REQUESTS, headers=retry)
 
         def keys_unavailable(error: CursorKeysUnavailable) -> Response[Any]:
             logger.warning("Answered 503: no cursor keys", extra={"reason": str(error)})
-            return error_response(503, KEYS_UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            return error_response(503, KEYS_UNAVAILABLE_MESSAGE, ErrorCode.UNAVAILABLE, headers=retry)
 
         app.exception_handler(DeadlineExceeded)(out_of_time)
         app.exception_handler(CursorKeysUnavailable)(keys_unavailable)
         app.exception_handler(TenantThrottled)(throttled)
         app.exception_handler(UnauthorizedError)(unauthorized)
         app.exception_handler(RequestValidationError)(invalid_request)
-        app.exception_handler([BadRequestError, CursorError, DeepSkipError])(bad_request)
+        app.exception_handler(BadRequestError)(bad_request)
+        app.exception_handler(CursorError)(bad_cursor)
+        app.exception_handler(DeepSkipError)(deep_skip)
+        app.exception_handler(NotAcceptableError)(not_acceptable)
         app.exception_handler(Exception)(internal_error)
 
         def guard(resolver: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
@@ -305,4 +394,4 @@ class HttpEdge:
 
         @app.not_found
         def not_found(_: Exception) -> Response[Any]:
-            return error_response(404, "Not found")
+            return error_response(404, "Not found", ErrorCode.NOT_FOUND)

@@ -313,15 +313,6 @@ class ListChargingSessionsResponse(BaseModel):
     ] = None
 
 
-class ErrorResponse(BaseModel):
-    """Every non-200 answer: ``success`` is false and ``message`` says what went wrong."""
-
-    model_config = _ENVELOPE
-
-    success: bool = False
-    message: str
-
-
 def dump_json(model: BaseModel) -> str:
     """The wire form of a contract model: optional fields that are absent are left out, never null."""
     return model.model_dump_json(exclude_none=True)
@@ -333,7 +324,6 @@ __all__ = [
     "ChargingIntentType",
     "ChargingSession",
     "ChargingSessionStatus",
-    "ErrorResponse",
     "ListChargingSessionsResponse",
     "StartType",
     "StopReason",
