@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TOOLS_STAMP := $(TOOLS)/.installed
 PORT ?= 3000
 
-.PHONY: help run test lint typecheck tests unit template-lint openapi bench bench-smoke build deploy clean
+.PHONY: help run test lint typecheck tests unit template-lint openapi bench bench-smoke bench-compression build deploy clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -51,6 +51,9 @@ bench: $(STAMP) ## benchmark: read units, DynamoDB calls, time, cold start (minu
 
 bench-smoke: $(STAMP) ## the benchmark at smoke size (seconds; what CI runs, as a test)
 	$(BIN)/python -m bench.run --smoke
+
+bench-compression: $(STAMP) ## gzip levels side by side on demo pages: bytes sent and CPU time (seconds)
+	$(BIN)/python -m bench.compression
 
 template-lint: $(TOOLS_STAMP)
 	$(TOOLS)/bin/sam validate --lint --template template.yaml

@@ -15,10 +15,11 @@ from charging_sessions.aws_clients import dynamodb_client
 from charging_sessions.cursor import CursorCodec
 from charging_sessions.cursor_secret import CursorKeySource
 from charging_sessions.deadline import REQUEST_DEADLINE
-from charging_sessions.http_edge import NAMESPACE_CONTEXT_KEY, HttpEdge, conditional_response, conditional_responses
+from charging_sessions.http_edge import NAMESPACE_CONTEXT_KEY, HttpEdge
 from charging_sessions.listing import build_limiter, build_reader, list_for_namespace
 from charging_sessions.models import ListChargingSessionsResponse
 from charging_sessions.observability import logger, metrics, record_invocation, tracer
+from charging_sessions.page_response import answer_shape, page_response, page_responses, request_origin
 from charging_sessions.routes import LIST_SESSIONS_PATH
 from charging_sessions.settings import get_settings
 
@@ -40,7 +41,7 @@ else:
     description="List the charging sessions that belong under the caller's namespace, newest first, with filters.",
     operation_id="listChargingSessionsForNamespace",
     tags=["Charging sessions"],
-    responses=conditional_responses(ListChargingSessionsResponse),
+    responses=page_responses(ListChargingSessionsResponse),
     exclusive=q.EXCLUSIVE_PARAMETERS,
 )
 @tracer.capture_method(capture_response=False, capture_error=False)  # traces hold no data (observability.py)
@@ -56,14 +57,19 @@ def list_charging_sessions(
     updatedTo: q.UpdatedTo = None,
     sort: q.SortOrder = q.Sort.NEWEST_FIRST,
     cursor: q.Cursor = None,
+    fields: q.Fields = None,
     ifNoneMatch: q.IfNoneMatch = None,
+    accept: q.Accept = None,
+    acceptEncoding: q.AcceptEncoding = None,
+    requestId: q.RequestId = None,
 ) -> Response[Any]:
     query = q.SessionQuery.from_parameters(locals())  # the route's parameters, by their API names
     namespace: str = app.context[NAMESPACE_CONTEXT_KEY]  # from the verified claims, set by the edge's guard
+    shape = answer_shape(accept, acceptEncoding, fields)
     listing = list_for_namespace(
-        reader, cursors, namespace, query, skip=skip, take=take, cursor=cursor, limiter=limiter
+        reader, cursors, namespace, query, skip=skip, take=take, cursor=cursor, limiter=limiter, shape=shape
     )
-    return conditional_response(listing.answer.body, listing.tag, ifNoneMatch)
+    return page_response(listing, ifNoneMatch, request_origin(app.current_event))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True, log_event=False)
@@ -73,4 +79,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     record_invocation()
     seconds = context.get_remaining_time_in_millis() / 1000 - settings.request_deadline_margin
     with REQUEST_DEADLINE.running(seconds):
-        return app.resolve(event, context)
+        return edge.resolve(event, context)

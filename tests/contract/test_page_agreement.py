@@ -32,6 +32,14 @@ KNOWN_RESPONSE_MISMATCHES: dict[tuple[str, str], str] = {
         "additive and optional: where the next page starts, since a page can end early to fit Lambda's 6 MB "
         "response (README, 'Page size')"
     ),
+    ("500.code", "presence"): (
+        "additive and optional: a short fixed word a program can act on (ErrorCode), on every error the function "
+        "answers (README, 'Errors')"
+    ),
+    ("500.errors", "presence"): (
+        "additive and optional: present on 400 and 406 only, one entry per problem with its parameter and code "
+        "(README, 'Errors')"
+    ),
     ("200.nextCursor", "presence"): (
         "additive and optional: the keyset resume point, where more sessions follow, and always in the update "
         "feed (README, 'Cursors', 'The update feed')"
@@ -191,12 +199,13 @@ def test_errors_beyond_the_page_are_documented_with_the_error_envelope(openapi: 
     assert responses[status]["description"]
     assert response_schema(openapi, status) == response_schema(openapi, "500")  # the envelope, checked above
     envelope = resolve(response_schema(openapi, status), openapi)
-    assert set(envelope["properties"]) == {"success", "message"}
+    assert set(envelope["properties"]) == {"success", "message", "code", "errors"}
+    assert set(envelope["required"]) == {"success", "message"}
 
 
 def test_documented_statuses_are_the_answered_ones(openapi: dict[str, Any]) -> None:
     operation = openapi["paths"][ROUTE]["get"]
-    assert set(operation["responses"]) == {"200", "304", "400", "401", "429", "500", "503"}
+    assert set(operation["responses"]) == {"200", "304", "400", "401", "406", "429", "500", "503"}
     assert "requestBody" not in operation  # the page's "Request Body required" is an artefact: a GET has no body
     assert list(openapi["paths"]) == [ROUTE]
     assert operation["summary"] == "List charging sessions for namespace"
@@ -208,7 +217,7 @@ def test_not_modified_is_documented_without_content_and_with_the_tag(openapi: di
     for status in ("200", "304"):
         assert responses[status]["headers"]["ETag"]["schema"] == {"type": "string"}
     headers = [p for p in openapi["paths"][ROUTE]["get"]["parameters"] if p["in"] == "header"]
-    assert [header["name"] for header in headers] == ["if-none-match"]
+    assert [header["name"] for header in headers] == ["if-none-match", "accept", "accept-encoding", "x-request-id"]
 
 
 def query_parameters(openapi: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -224,6 +233,7 @@ ADDITIVE_QUERY_PARAMETERS: dict[str, str] = {
     "updatedTo": "incremental sync: sessions last updated before an instant",
     "sort": "incremental sync: the update feed (sort=updatedAt); the default is the page's order",
     "cursor": "keyset paging: a previous page's nextCursor (README, 'Cursors')",
+    "fields": "a lighter page: only the named top-level session fields (README, 'Fields')",
 }
 """Parameters beyond the page: additive (optional; without them the API answers as the page says)."""
 TIME_RANGE_PARAMETERS = ("createdFrom", "createdTo", "updatedFrom", "updatedTo")

@@ -4,12 +4,16 @@ model serializes, and the budget must count what Lambda's runtime will send."""
 from __future__ import annotations
 
 import json
+import random
+import string
 from typing import Any
 
 import pytest
 
-from charging_sessions.answers import DEFAULT_BUDGET_BYTES, Answer, encoded_size, fit_page, render
+from charging_sessions.answers import DEFAULT_BUDGET_BYTES, Answer, Shape, encoded_size, fit_page, render
+from charging_sessions.compression import base64_size, gzip_bytes
 from charging_sessions.models import ChargingSession, ListChargingSessionsResponse, dump_json
+from charging_sessions.negotiation import MediaType
 from charging_sessions.storage.metering import ReadStats
 from charging_sessions.storage.positions import Resume
 from charging_sessions.storage.reader import SessionPage
@@ -96,3 +100,59 @@ def test_a_read_cut_marks_the_answer_cut() -> None:
     page.read_cut = True
     assert fit_page(page, skip=0).cut
     assert render(fit_page(page, skip=0), count=page.count).cut
+
+
+# ---------------------------------------------------------------- the budget as sent: gzip, fields, CSV
+
+
+def test_a_gzip_page_is_fitted_on_its_compressed_size() -> None:
+    """Session JSON compresses several times over: where the text budget cuts a page, the gzip budget (base64,
+    as Lambda carries it) holds more, and the gzip body of what it holds does fit."""
+    page = page_of(40, note="repetitive " * 300)
+    one = encoded_size(page.sessions[0].model_dump_json(exclude_none=True)) + 1
+    budget = 10 * one
+    plain = render(fit_page(page, skip=0, budget=budget), count=page.count)
+    packed_shape = Shape(gzip=True)
+    packed = render(fit_page(page, skip=0, budget=budget, shape=packed_shape), count=page.count, shape=packed_shape)
+    assert plain.returned == 10  # the text budget
+    assert packed.returned == 40 and packed.compressible
+    assert base64_size(len(gzip_bytes(packed.body))) <= budget
+
+
+@pytest.mark.parametrize("alphabet", [string.hexdigits, string.ascii_letters + string.digits, string.printable])
+def test_what_goes_out_fits_however_well_it_compresses(alphabet: str) -> None:
+    """Random text barely compresses, and base64 makes a gzip body a third larger than its bytes: the gzip page is
+    fitted on that size, so its gzip body fits the budget even when it holds fewer sessions than the text would."""
+    rng = random.Random(7)  # noqa: S311 - test data, not a secret
+    sessions = [
+        ChargingSession.model_validate(make_session(minute=i, note="".join(rng.choices(alphabet, k=6000))))
+        for i in range(12)
+    ]
+    page = SessionPage(
+        sessions, count=12, view="namespace", stats=ReadStats(), entries=12, positions=list(range(12)), more=True
+    )
+    budget = 5 * (encoded_size(sessions[0].model_dump_json(exclude_none=True)) + 1)
+    shape = Shape(gzip=True)
+    answer = render(fit_page(page, skip=0, budget=budget, shape=shape), count=12, shape=shape)
+    assert answer.compressible and answer.cut
+    assert base64_size(len(gzip_bytes(answer.body))) <= budget + 512  # the envelope's few hundred bytes aside
+
+
+def test_fields_are_fitted_on_what_is_sent() -> None:
+    page = page_of(20, note="n" * 2000)
+    one = encoded_size(page.sessions[0].model_dump_json(exclude_none=True)) + 1
+    full = fit_page(page, skip=0, budget=3 * one)
+    light_shape = Shape(fields=frozenset({"id", "status"}))
+    light = fit_page(page, skip=0, budget=3 * one, shape=light_shape)
+    assert len(full.pieces) == 3
+    assert len(light.pieces) == 20  # without the long note, every session fits
+    assert json.loads(light.pieces[0]) == {"id": page.sessions[0].id, "status": page.sessions[0].status}
+
+
+def test_a_csv_body_is_a_header_and_one_record_a_session() -> None:
+    page = page_of(3)
+    shape = Shape(media=MediaType.CSV)
+    answer = render(fit_page(page, skip=0, shape=shape), count=page.count, shape=shape)
+    lines = answer.body.split("\r\n")
+    assert lines[0].startswith("id,status,") and lines[-1] == "" and len(lines) == 5
+    assert answer.content_type.startswith("text/csv") and not answer.compressible

@@ -10,10 +10,12 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from .conditional import IF_NONE_MATCH_HEADER
-from .models import MAX_ID_CHARS, MAX_SAFE_INTEGER, ChargingSessionStatus
+from .errors import ProblemCode
+from .models import MAX_ID_CHARS, MAX_SAFE_INTEGER, ChargingSession, ChargingSessionStatus
 from .time_range import RangeBound, TimeRange, canonical_bound
 
 MAX_CURSOR_CHARS = 4096
@@ -208,5 +210,104 @@ IfNoneMatch = Annotated[
         alias=IF_NONE_MATCH_HEADER,
         max_length=MAX_IF_NONE_MATCH_CHARS,
         description="Entity tags of answers the client holds (or `*`): 304 without a body when one matches.",
+    ),
+]
+
+
+# ---------------------------------------------------------------- sparse fieldsets
+
+SESSION_FIELDS: tuple[str, ...] = tuple(ChargingSession.model_fields)
+"""The top-level session fields ``fields`` can name, in the order sessions are written."""
+MAX_FIELDS_CHARS = 1024
+_FIELD_NAME = "(" + "|".join(SESSION_FIELDS) + ")"
+FIELDS_PATTERN = rf"^ *{_FIELD_NAME} *( *, *{_FIELD_NAME} *)*$"
+"""What ``fields`` accepts, as the OpenAPI document says it: session field names separated by commas."""
+
+
+def _known_fields(value: str | None) -> str | None:
+    """``fields`` in canonical form (the named fields in session order, once each, ``id`` first); refuses an empty
+    name and a name that is not a session field."""
+    if value is None:
+        return None
+    names = [name.strip() for name in value.split(",")]
+    if "" in names:
+        raise ValueError("must be field names separated by commas, without empty ones")
+    unknown = list(dict.fromkeys(name for name in names if name not in SESSION_FIELDS))
+    if unknown:
+        listed = ", ".join(f"'{name}'" for name in unknown[:5])
+        raise PydanticCustomError(
+            ProblemCode.UNKNOWN_FIELD.value,
+            "{unknown} {what}; the fields are {fields}",
+            {
+                "unknown": listed,
+                "what": "is not a session field" if len(unknown) == 1 else "are not session fields",
+                "fields": ", ".join(SESSION_FIELDS),
+            },
+        )
+    chosen = {"id", *names}
+    return ",".join(name for name in SESSION_FIELDS if name in chosen)
+
+
+def selected_fields(value: str | None) -> frozenset[str] | None:
+    """The fields a canonical ``fields`` value names (``None``: every field)."""
+    return None if value is None else frozenset(value.split(","))
+
+
+Fields = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=MAX_FIELDS_CHARS,
+        description=(
+            "Only these top-level session fields, comma separated (`fields=id,status,createdAt,energy`); `id` is "
+            "always included, optional fields a session lacks stay absent. The same sessions, `count`, paging and "
+            "`nextCursor` as without it: a cursor is not bound to `fields` (it selects no sessions), and the `Link` "
+            "header keeps it. The page is sized on what is sent, so a lighter page may hold more sessions of a "
+            "large `take`; its `ETag` differs from the full page's. In CSV, the columns of those fields."
+        ),
+        # The names as a pattern, for the document only (clients, generated tests): the validator below checks them
+        # with a message that names what is unknown.
+        json_schema_extra={"pattern": FIELDS_PATTERN},
+    ),
+    AfterValidator(_known_fields),
+]
+
+
+# ---------------------------------------------------------------- negotiated and traced headers
+
+MAX_NEGOTIATION_HEADER_CHARS = 4096
+"""Longest ``Accept`` or ``Accept-Encoding`` taken (browsers send a few hundred characters)."""
+Accept = Annotated[
+    str | None,
+    Header(
+        alias="accept",
+        max_length=MAX_NEGOTIATION_HEADER_CHARS,
+        description=(
+            "`application/json` (the default) or `text/csv` (the same page as RFC 4180 CSV with a header row; "
+            "paging in `Link`, the total in `X-Total-Count`). q-values are honoured; a list that allows neither "
+            "is answered 406. Errors and 304 are JSON (or empty) whatever is asked."
+        ),
+    ),
+]
+AcceptEncoding = Annotated[
+    str | None,
+    Header(
+        alias="accept-encoding",
+        max_length=MAX_NEGOTIATION_HEADER_CHARS,
+        description=(
+            "`gzip` (q-values honoured; `gzip;q=0` refuses it) compresses answers of 1 KiB or more "
+            "(`Content-Encoding: gzip`, an entity tag of its own). Without it, the answer is not compressed."
+        ),
+    ),
+]
+RequestId = Annotated[
+    str | None,
+    Header(
+        alias="x-request-id",
+        description=(
+            "The caller's request id, echoed in `X-Request-ID` on every answer (errors included) and logged: 1 to "
+            "128 of `A-Z a-z 0-9 . _ : + = / @ -`. Any other value (or none) is replaced by API Gateway's request "
+            "id."
+        ),
     ),
 ]
