@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -37,12 +38,38 @@ def _sessions_to_load(args: argparse.Namespace) -> Iterable[dict[str, Any]]:
     return _read_sessions(args.data) if args.data else ([] if args.no_demo else _demo_sessions())
 
 
+_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]+")
+
+
+def _cors_policy(origins: Sequence[str] | None) -> gateway.CorsPolicy | None:
+    """The CORS policy of ``--cors-origin``: the template's ``CorsConfiguration`` lists for these origins, as the
+    deployment's ``CorsAllowedOrigins`` would set them; ``None`` without origins (the template's default)."""
+    if not origins:
+        return None
+    for origin in origins:
+        if origin not in ("*", gateway.LOOPBACK_ORIGINS) and not _ORIGIN.fullmatch(origin):
+            raise SystemExit(
+                f"--cors-origin {origin!r}: an origin is scheme://host[:port] without a path (no trailing slash; "
+                "browsers send it so), or *"
+            )
+    from .template_table import cors_configuration
+
+    configuration = cors_configuration()
+    if not configuration:
+        raise SystemExit("--cors-origin: template.yaml's HttpApi has no CorsConfiguration to answer CORS with")
+    try:
+        return gateway.CorsPolicy.from_template(configuration, origins)
+    except ValueError as error:
+        raise SystemExit(f"--cors-origin: {error}") from error
+
+
 def serve(args: argparse.Namespace) -> int:
     if not server.is_loopback(args.host) and not args.allow_remote:
         raise SystemExit(
             f"refusing to listen on {args.host!r}: the local server accepts unsigned tokens for any namespace, "
             "so anyone who reaches it reads every tenant. Use a loopback address, or pass --allow-remote."
         )
+    cors = _cors_policy(None if args.no_cors else args.cors_origin or [gateway.LOOPBACK_ORIGINS])
     emulation = None
     if args.table:
         where = f"table {args.table} at {harness.use_existing_table(args.table)} (used as it is)"
@@ -52,13 +79,14 @@ def serve(args: argparse.Namespace) -> int:
         loaded = harness.prepare_table(_sessions_to_load(args))
         where = f"DynamoDB emulation (moto) at {endpoint}, table {harness.LOCAL_TABLE}: {loaded} sessions loaded"
     function = harness.load_handler()
-    http_server = server.make_server(function, args.host, args.port, loopback_only=not args.allow_remote)
+    http_server = server.make_server(function, args.host, args.port, loopback_only=not args.allow_remote, cors=cors)
     base = server.base_url(args.host, http_server.server_port)
     token = gateway.make_token(args.namespace)
     print(f"!!! {gateway.WARNING} !!!", file=sys.stderr)
     print(where)
     print(f"API:     {base}{LIST_SESSIONS_PATH}")
     print(f"OpenAPI: {base}/openapi.json   Swagger UI: {base}/docs")
+    print(f"CORS:    {'origins ' + ' '.join(cors.allow_origins) if cors else 'off (--no-cors)'}")
     print("Try:")
     print(f"  curl -s -H 'Authorization: Bearer {token}' '{base}{LIST_SESSIONS_PATH}?take=2'")
     print("Press Ctrl+C to stop.", flush=True)
@@ -188,6 +216,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback unless --allow-remote)")
     p.add_argument("--port", type=int, default=3000)
     p.add_argument("--allow-remote", action="store_true", help="listen on a non-loopback address anyway")
+    p.add_argument(
+        "--cors-origin",
+        metavar="ORIGIN",
+        action="append",
+        help="answer CORS for this browser origin (repeatable; * for any; loopback for any page served from this "
+        "machine) with template.yaml's CorsConfiguration, as API Gateway does when CorsAllowedOrigins is set; "
+        "default: loopback, so a browser app in development can call the API",
+    )
+    p.add_argument("--no-cors", action="store_true", help="answer no CORS, as the template's default deployment")
     _table_arguments(p)
     p.add_argument("--namespace", default="tenant-alpha", help="namespace of the token in the printed curl line")
     p.set_defaults(run=serve)

@@ -1,5 +1,6 @@
 """What API Gateway hands the function: the HTTP API (payload 2.0) event, the Lambda context, the
-JWT authorizer's claims. Built here the way AWS builds them, for the local server, ``invoke`` and tests.
+JWT authorizer's claims; and what it answers itself: CORS (:class:`CorsPolicy`). Built here the way AWS builds
+them, for the local server, ``invoke`` and tests.
 
 LOCAL USE ONLY: bearer tokens are decoded WITHOUT verifying any signature. In AWS, API Gateway's JWT
 authorizer verifies the token before the function runs; here anyone can mint a token for any namespace.
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import json
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -107,34 +109,70 @@ def token_is_current(claims: Mapping[str, str], now: float) -> bool:
     return (expires is None or now < expires) and (not_before is None or not_before <= now)
 
 
+def new_request_id() -> str:
+    """A request id in the shape of API Gateway's (``requestContext.requestId``, the ``apigw-requestid`` header)."""
+    return uuid.uuid4().hex[:16] + "="
+
+
+HeaderInput = Mapping[str, str] | Iterable[tuple[str, str]]
+"""Request headers as received: a mapping, or (name, value) pairs in the order sent, a name possibly repeated."""
+
+
+def event_headers(headers: HeaderInput) -> tuple[dict[str, str], list[str]]:
+    """The ``headers`` and ``cookies`` of a payload 2.0 event, from the request's headers: names lower-cased, the
+    values of a repeated header joined with ``,`` in the order sent; ``Cookie`` headers left out of ``headers``,
+    their cookies listed one by one in ``cookies`` (split on ``;``, in the order sent)."""
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    joined: dict[str, list[str]] = {}
+    cookies: list[str] = []
+    for name, value in pairs:
+        key = name.lower()
+        if key == "cookie":
+            cookies.extend(part.strip() for part in value.split(";") if part.strip())
+        else:
+            joined.setdefault(key, []).append(value)
+    return {key: ",".join(values) for key, values in joined.items()}, cookies
+
+
 def http_api_event(
     *,
     path: str,
     raw_query: str,
-    headers: Mapping[str, str],
+    headers: HeaderInput,
     claims: Mapping[str, str] | None,
     method: str = "GET",
     body: str | None = None,
     source_ip: str = "127.0.0.1",
+    forwarded_proto: str = "https",
+    forwarded_port: int = 443,
+    request_id: str | None = None,
 ) -> dict[str, Any]:
-    """The API Gateway HTTP API payload 2.0 event for a request (repeated parameters comma-joined)."""
+    """The API Gateway HTTP API payload 2.0 event for a request: repeated headers and query parameters
+    comma-joined, cookies in ``cookies`` (:func:`event_headers`), and the headers API Gateway adds itself:
+    ``x-forwarded-for`` (the source IP, after any the client sent), ``x-forwarded-proto`` and
+    ``x-forwarded-port`` (in AWS ``https`` and 443; the local server passes ``http`` and its port)."""
     query: dict[str, list[str]] = {}
     for name, value in parse_qsl(raw_query, keep_blank_values=True):
         query.setdefault(name, []).append(value)
+    received, cookies = event_headers(headers)
+    forwarded_for = received.get("x-forwarded-for")
+    received["x-forwarded-for"] = f"{forwarded_for}, {source_ip}" if forwarded_for else source_ip
+    received["x-forwarded-proto"] = forwarded_proto
+    received["x-forwarded-port"] = str(forwarded_port)
     now = datetime.now(UTC)
     request_context: dict[str, Any] = {
         "accountId": "123456789012",
         "apiId": "local",
-        "domainName": headers.get("host", "localhost"),
+        "domainName": received.get("host", "localhost"),
         "domainPrefix": "localhost",
         "http": {
             "method": method,
             "path": path,
             "protocol": "HTTP/1.1",
             "sourceIp": source_ip,
-            "userAgent": headers.get("user-agent", ""),
+            "userAgent": received.get("user-agent", ""),
         },
-        "requestId": uuid.uuid4().hex[:16] + "=",
+        "requestId": request_id or new_request_id(),
         "routeKey": ROUTE_KEY if path == LIST_SESSIONS_PATH else "$default",
         "stage": "$default",
         "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
@@ -147,15 +185,143 @@ def http_api_event(
         "routeKey": request_context["routeKey"],
         "rawPath": path,
         "rawQueryString": raw_query,
-        "headers": {k.lower(): v for k, v in headers.items()},
+        "headers": received,
         "requestContext": request_context,
         "isBase64Encoded": False,
     }
+    if cookies:
+        event["cookies"] = cookies
     if query:
         event["queryStringParameters"] = {name: ",".join(values) for name, values in query.items()}
     if body:
         event["body"] = body
     return event
+
+
+def _names(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(value.strip().lower() for value in values if value.strip())
+
+
+LOOPBACK_ORIGINS = "loopback"
+"""An allowed origin of the local server's own: every page served from this machine (``http://localhost:5173``,
+``http://127.0.0.1:8080``, ``http://[::1]``), what a browser app in development runs on. Not a template value."""
+
+
+def is_loopback_origin(origin: str) -> bool:
+    """Whether ``origin`` (``scheme://host[:port]``) is a web page served from this machine."""
+    scheme, separator, rest = origin.partition("://")
+    if scheme not in ("http", "https") or not separator or "/" in rest:
+        return False
+    bracketed = rest.startswith("[") and "]" in rest  # [::1]:3000, else localhost:5173 or 127.0.0.1
+    host = rest[1 : rest.find("]")] if bracketed else rest.partition(":")[0]
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class CorsPolicy:
+    """The HTTP API's CORS configuration, answered as API Gateway answers it: preflights (``OPTIONS`` with ``Origin``
+    and ``Access-Control-Request-Method``) by the gateway itself, never the function; the CORS headers of every
+    other answer to an allowed ``Origin`` set by the gateway, those of the function ignored.
+
+    The lists are the template's ``CorsConfiguration`` (:meth:`from_template`); the origins are the deployment's
+    (``CorsAllowedOrigins``), here given by whoever runs the local server."""
+
+    allow_origins: tuple[str, ...]
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.allow_origins:
+            raise ValueError("CORS needs at least one allowed origin")
+        if self.allow_credentials and "*" in self.allow_origins:
+            raise ValueError("API Gateway refuses AllowCredentials with the origin '*': name the origins instead")
+
+    @classmethod
+    def from_template(cls, configuration: Mapping[str, Any], origins: Sequence[str]) -> CorsPolicy:
+        """The policy of a template's ``CorsConfiguration`` (as ``template_table.cors_configuration`` reads it) for
+        these origins; its own ``AllowOrigins`` (a reference to the deployment's parameter) is not read."""
+
+        def texts(key: str) -> tuple[str, ...]:
+            value = configuration.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(item, str | int) for item in value):
+                raise ValueError(f"CorsConfiguration {key} must be a literal list, not {value!r}")
+            return tuple(str(item) for item in value)
+
+        max_age = configuration.get("MaxAge")
+        credentials = configuration.get("AllowCredentials", False)
+        if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int)):
+            raise ValueError(f"CorsConfiguration MaxAge must be a literal number, not {max_age!r}")
+        if not isinstance(credentials, bool):
+            raise ValueError(f"CorsConfiguration AllowCredentials must be a literal boolean, not {credentials!r}")
+        return cls(
+            allow_origins=tuple(origins),
+            allow_methods=texts("AllowMethods"),
+            allow_headers=texts("AllowHeaders"),
+            expose_headers=texts("ExposeHeaders"),
+            max_age=max_age,
+            allow_credentials=credentials,
+        )
+
+    def allowed_origin(self, origin: str | None) -> str | None:
+        """The ``Access-Control-Allow-Origin`` answered to a request from ``origin``: ``*`` when any origin is
+        allowed, the origin itself when it is listed (compared exactly), ``None`` when it is not allowed or absent."""
+        if not origin:
+            return None
+        if "*" in self.allow_origins:
+            return "*"
+        if LOOPBACK_ORIGINS in self.allow_origins and is_loopback_origin(origin):
+            return origin
+        return origin if origin in self.allow_origins else None
+
+    def is_preflight(self, method: str, headers: Mapping[str, str]) -> bool:
+        """Whether a request is a preflight the gateway answers: ``OPTIONS`` with ``Origin`` and
+        ``Access-Control-Request-Method`` (header names lower-cased)."""
+        return method == "OPTIONS" and "origin" in headers and "access-control-request-method" in headers
+
+    def preflight_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """The CORS headers of the gateway's 204 to a preflight (header names lower-cased): all of them when the
+        origin, the requested method and every requested header (case-insensitive) are allowed; none otherwise,
+        and the browser refuses the request."""
+        allowed = self.allowed_origin(headers.get("origin"))
+        method = headers.get("access-control-request-method", "").strip()
+        requested = _names(headers.get("access-control-request-headers", "").split(","))
+        methods = {name.upper() for name in self.allow_methods}
+        header_names = _names(self.allow_headers)
+        if (
+            allowed is None
+            or not ("*" in methods or method.upper() in methods)
+            or not ("*" in header_names or requested <= header_names)
+        ):
+            return {}
+        answer = {"Access-Control-Allow-Origin": allowed}
+        if self.allow_credentials:
+            answer["Access-Control-Allow-Credentials"] = "true"
+        if self.allow_methods:
+            answer["Access-Control-Allow-Methods"] = ",".join(self.allow_methods)
+        if self.allow_headers:
+            answer["Access-Control-Allow-Headers"] = ",".join(self.allow_headers)
+        if self.max_age is not None:
+            answer["Access-Control-Max-Age"] = str(self.max_age)
+        return answer
+
+    def response_headers(self, origin: str | None) -> dict[str, str]:
+        """The CORS headers the gateway adds to any other answer for a request from ``origin``: none when the
+        origin is not allowed."""
+        allowed = self.allowed_origin(origin)
+        if allowed is None:
+            return {}
+        answer = {"Access-Control-Allow-Origin": allowed}
+        if self.allow_credentials:
+            answer["Access-Control-Allow-Credentials"] = "true"
+        if self.expose_headers:
+            answer["Access-Control-Expose-Headers"] = ",".join(self.expose_headers)
+        return answer
 
 
 @dataclass

@@ -9,6 +9,13 @@ where those fit); a body over API Gateway's 10 MB payload limit is 413; a body t
 sending is 408. After such an error the connection is closed, once what the client still sends has been read
 for a moment (an unread input would reset the connection and could lose the answer).
 
+Headers pass as API Gateway passes them: a repeated request header reaches the function comma-joined, cookies in
+the event's ``cookies``, with the ``x-forwarded-*`` headers the gateway adds; the function's response headers
+are answered as they are, its ``cookies`` as ``Set-Cookie``, with the gateway's ``apigw-requestid`` (the event's
+``requestId``). With a CORS policy (``serve --cors-origin``; the lists are the template's ``CorsConfiguration``)
+preflights are answered 204 by the gateway, never the function, and every other answer to an allowed ``Origin``
+carries the gateway's CORS headers instead of the function's.
+
 LOCAL USE ONLY: bearer tokens are decoded WITHOUT verifying any signature (see ``gateway``).
 """
 
@@ -23,7 +30,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,7 +38,16 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from .gateway import LOCAL_REMAINING_MILLIS, LambdaContext, decode_claims, http_api_event, token_is_current
+from .gateway import (
+    LOCAL_REMAINING_MILLIS,
+    CorsPolicy,
+    LambdaContext,
+    decode_claims,
+    event_headers,
+    http_api_event,
+    new_request_id,
+    token_is_current,
+)
 from .openapi_document import render
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -49,9 +65,39 @@ _NON_ASCII = re.compile(rb"[\x80-\xff]")
 _ABSOLUTE = re.compile(r"https?://", re.IGNORECASE)
 
 
+Headers = Mapping[str, str] | Iterable[tuple[str, str]]
+"""Response headers: a mapping, or (name, value) pairs where a name may repeat (``Set-Cookie``)."""
+
+
 def envelope(message: str) -> str:
     """The API's error body."""
     return json.dumps({"success": False, "message": message}, separators=(",", ":"))
+
+
+def function_answer(
+    response: Mapping[str, Any], *, cors_configured: bool
+) -> tuple[int, str, bytes, list[tuple[str, str]]]:
+    """The HTTP answer API Gateway makes of the function's (payload 2.0) response: its status; its content type
+    (JSON when it gives none); its body (base64 decoded when so marked); its other headers as they are, but for
+    ``Content-Length`` (the gateway's own) and, when CORS is configured, ``Access-Control-*`` (the gateway's
+    configuration decides those), followed by one ``Set-Cookie`` a cookie of its ``cookies``."""
+    headers = [(str(name), str(value)) for name, value in (response.get("headers") or {}).items()]
+    content_type = next((value for name, value in headers if name.lower() == "content-type"), "application/json")
+    dropped = ("content-type", "content-length")
+    kept = [
+        (name, value)
+        for name, value in headers
+        if name.lower() not in dropped and not (cors_configured and name.lower().startswith("access-control-"))
+    ]
+    kept.extend(("Set-Cookie", str(cookie)) for cookie in response.get("cookies") or [])
+    body = response.get("body") or ""
+    payload = base64.b64decode(body) if response.get("isBase64Encoded") and isinstance(body, str) else body
+    return (
+        int(response["statusCode"]),
+        content_type,
+        payload.encode("utf-8") if isinstance(payload, str) else payload,
+        kept,
+    )
 
 
 class _RefusedError(Exception):
@@ -101,9 +147,13 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = REQUEST_TIMEOUT_SECONDS  # applied to the connection: a stalled client does not hold a thread
     function: ModuleType
     openapi_json: str
+    cors: CorsPolicy | None = None
+    """The HTTP API's CORS policy (``--cors-origin``); ``None``: no CORS, as the template without origins."""
     lock = threading.Lock()
     _answered = False
     _linger = False
+    _request_id: str | None = None
+    """The id of the request being answered (the event's ``requestId``): sent back as ``apigw-requestid``."""
 
     def __getattr__(self, name: str) -> Callable[[], None]:
         """http.server calls ``do_<METHOD>`` and answers 501 in HTML when there is none: every method is
@@ -131,36 +181,40 @@ class _Handler(BaseHTTPRequestHandler):
             # DNS rebinding: a web page on another name must not reach the loopback server through a browser
             self._send(HTTPStatus.FORBIDDEN, "application/json", envelope(FOREIGN_HOST))
             return
+        self._request_id = new_request_id()
+        headers, _ = event_headers(self.headers.items())
+        if self.cors is not None and self.cors.is_preflight(self.command, headers):
+            # API Gateway answers a preflight itself, whatever the path, without calling the function
+            self._send(HTTPStatus.NO_CONTENT, "", b"", self.cors.preflight_headers(headers))
+            return
         if self.command in ("GET", "HEAD") and self._serve_document(path):
             return
+        cors = self.cors.response_headers(headers.get("origin")) if self.cors is not None else {}
         if self.command != "GET":
             # API Gateway has only the GET route: it answers other methods itself, without calling the function
-            self._send(HTTPStatus.NOT_FOUND, "application/json", envelope(NOT_FOUND))
+            self._send(HTTPStatus.NOT_FOUND, "application/json", envelope(NOT_FOUND), cors)
             return
-        headers = {k.lower(): v for k, v in self.headers.items()}
         claims = decode_claims(headers.get("authorization"))
         if claims is not None and not token_is_current(claims, time.time()):
             # API Gateway's JWT authorizer refuses such a token itself; the function never sees it
             refusal = {"WWW-Authenticate": 'Bearer error="invalid_token", error_description="the token has expired"'}
-            self._send(HTTPStatus.UNAUTHORIZED, "application/json", envelope(STALE_TOKEN_MESSAGE), refusal)
+            self._send(HTTPStatus.UNAUTHORIZED, "application/json", envelope(STALE_TOKEN_MESSAGE), refusal | cors)
             return
         event = http_api_event(
             path=path,
             raw_query=query,
-            headers=headers,
+            headers=self.headers.items(),
             claims=claims,
             body=body.decode("utf-8", "replace") if body else None,
             source_ip=self.client_address[0],
+            forwarded_proto="http",
+            forwarded_port=int(self.connection.getsockname()[1]),
+            request_id=self._request_id,
         )
         with self.lock:  # one request at a time, as in one Lambda execution environment
             response = self.function.lambda_handler(event, LambdaContext(remaining_millis=LOCAL_REMAINING_MILLIS))
-        response_headers = {str(k): str(v) for k, v in (response.get("headers") or {}).items()}
-        content_type = next((v for k, v in response_headers.items() if k.lower() == "content-type"), None)
-        others = {k: v for k, v in response_headers.items() if k.lower() not in ("content-type", "content-length")}
-        payload: str | bytes = response.get("body") or ""
-        if response.get("isBase64Encoded") and isinstance(payload, str):
-            payload = base64.b64decode(payload)
-        self._send(int(response["statusCode"]), content_type or "application/json", payload, others)
+        status, content_type, payload, answered = function_answer(response, cors_configured=self.cors is not None)
+        self._send(status, content_type, payload, [*answered, *cors.items()])
 
     def _serve_document(self, path: str) -> bool:
         if path == "/openapi.json":
@@ -217,18 +271,22 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return True
 
-    def _send(self, status: int, content_type: str, body: str | bytes, headers: dict[str, str] | None = None) -> None:
-        """One answer; without a body for HEAD (its headers are those of the same GET)."""
+    def _send(self, status: int, content_type: str, body: str | bytes, headers: Headers | None = None) -> None:
+        """One answer, with the gateway's ``apigw-requestid``; without a body for HEAD (its headers are those of the
+        same GET), nor for a 204 or 304 (nor a type or length of one)."""
         payload = body.encode("utf-8") if isinstance(body, str) else body
         self._answered = True
         self.send_response(status)
-        if status != 304:  # a 304 has no body, so no type or length of one
+        bodiless = status in (HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED)
+        if not bodiless:
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))
-        for name, value in (headers or {}).items():
+        for name, value in headers.items() if isinstance(headers, Mapping) else headers or ():
             self.send_header(name, value)
+        self.send_header("apigw-requestid", self._request_id or new_request_id())
+        self._request_id = None  # one answer a request: the next request on the connection has its own
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and not bodiless:
             self.wfile.write(payload)
 
     def finish(self) -> None:
@@ -320,9 +378,13 @@ def host_allowed(value: str | None) -> bool:
     return is_loopback(host)
 
 
-def make_server(function: ModuleType, host: str, port: int, *, loopback_only: bool = True) -> ThreadingHTTPServer:
+def make_server(
+    function: ModuleType, host: str, port: int, *, loopback_only: bool = True, cors: CorsPolicy | None = None
+) -> ThreadingHTTPServer:
+    """The local server of ``function`` on ``host:port`` (port 0: any free one); ``cors``: the HTTP API's CORS
+    policy, ``None`` for none (the template's default, without origins)."""
     host = host.strip().strip("[]")
-    attributes = {"function": function, "openapi_json": render(function), "loopback_only": loopback_only}
+    attributes = {"function": function, "openapi_json": render(function), "loopback_only": loopback_only, "cors": cors}
     handler = type("Handler", (_Handler,), attributes)
     server_class = type(
         "Server",

@@ -1,7 +1,8 @@
-"""The sessions table as ``template.yaml`` defines it, for emulations (moto) and tests.
+"""The sessions table and the HTTP API's CORS configuration as ``template.yaml`` defines them, for emulations
+(moto, the local server) and tests.
 
 Read from the template, never restated, so that what runs locally has the key schema, attribute
-definitions and indexes that deploy.
+definitions and indexes that deploy, and answers CORS with the lists API Gateway is given.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 TABLE_RESOURCE = "SessionsTable"
+API_RESOURCE = "HttpApi"
 _REPO_TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
 
 
@@ -58,6 +60,30 @@ def table_properties(template: dict[str, Any] | None = None) -> dict[str, Any]:
         raise ValueError(f"{TABLE_RESOURCE} is not an AWS::DynamoDB::Table")
     properties: dict[str, Any] = resource["Properties"]
     return properties
+
+
+def cors_configuration(template: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``HttpApi`` resource's ``CorsConfiguration`` as it applies when CORS is on: the mapping itself, or, when
+    it is written ``!If [Condition, {...}, !Ref AWS::NoValue]``, the mapping of its true branch. Empty when the
+    API has none. ``AllowOrigins`` is left as written (a ``Ref`` to the parameter the deployment sets)."""
+    template = template if template is not None else load_template()
+    resource = template["Resources"][API_RESOURCE]
+    if resource["Type"] != "AWS::Serverless::HttpApi":
+        raise ValueError(f"{API_RESOURCE} is not an AWS::Serverless::HttpApi")
+    configuration: Any = resource["Properties"].get("CorsConfiguration")
+    if isinstance(configuration, dict) and set(configuration) == {"Fn::If"}:
+        configuration = next((branch for branch in configuration["Fn::If"][1:] if _is_cors_mapping(branch)), None)
+    if configuration is None or configuration == {"Ref": "AWS::NoValue"}:
+        return {}
+    if not _is_cors_mapping(configuration):
+        raise ValueError(f"{API_RESOURCE}'s CorsConfiguration is not a mapping of CORS settings: {configuration!r}")
+    found: dict[str, Any] = configuration
+    return found
+
+
+def _is_cors_mapping(value: object) -> bool:
+    """Whether a template value is a CORS configuration mapping (not an intrinsic function such as ``Ref``)."""
+    return isinstance(value, dict) and bool(value) and not any(key == "Ref" or key.startswith("Fn::") for key in value)
 
 
 def create_table_request(table_name: str, template: dict[str, Any] | None = None) -> dict[str, Any]:

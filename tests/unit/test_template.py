@@ -10,7 +10,7 @@ import pytest
 
 from charging_sessions.observability import MetricName
 from charging_sessions.storage import keys
-from local_toolkit.template_table import load_template, table_properties
+from local_toolkit.template_table import cors_configuration, load_template, table_properties
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +131,22 @@ def test_custom_metrics_named_in_the_template_are_the_ones_the_code_emits(templa
         assert metric in emitted
         assert metric in dashboard
     assert '"ChargingSessions"' in text
+
+
+def test_api_cors_is_off_by_default_and_its_lists_are_the_browser_contract(template: dict[str, Any]) -> None:
+    parameter = template["Parameters"]["CorsAllowedOrigins"]
+    assert (parameter["Type"], parameter["Default"]) == ("CommaDelimitedList", "")
+    cors = template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]
+    condition, configuration, otherwise = cors["Fn::If"]
+    assert (condition, otherwise) == ("HasCors", {"Ref": "AWS::NoValue"})
+    assert configuration == {
+        "AllowOrigins": {"Ref": "CorsAllowedOrigins"},
+        "AllowMethods": ["GET"],
+        "AllowHeaders": ["authorization", "content-type", "accept", "if-none-match", "x-request-id"],
+        "ExposeHeaders": ["etag", "link", "retry-after", "x-request-id", "x-total-count"],
+        "MaxAge": 600,
+    }
+    assert cors_configuration(template) == configuration  # what the local server answers CORS with
 
 
 def test_api_has_access_logs_and_throttling(template: dict[str, Any]) -> None:
