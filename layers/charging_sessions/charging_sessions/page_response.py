@@ -55,8 +55,10 @@ def request_origin(event: APIGatewayProxyEventV2) -> str:
 
 
 def next_link(origin: str, parameters: dict[str, str]) -> str:
-    """``Link`` to the next page: ``<origin?parameters>; rel="next"`` (values percent-encoded)."""
-    return f'<{origin}?{urlencode(parameters, quote_via=quote, safe="")}>; rel="next"'
+    """``Link`` to the next page: ``<origin?parameters>; rel="next"``. Values are percent-encoded but for ``:``, which
+    a query may hold as it is (instants stay readable); a comma is encoded, since clients often split ``Link`` on
+    commas."""
+    return f'<{origin}?{urlencode(parameters, quote_via=quote, safe=":")}>; rel="next"'
 
 
 def page_response(listing: Listing, if_none_match: str | None, origin: str) -> Response[Any]:
