@@ -54,7 +54,8 @@ def metadata() -> dict[str, Any]:
         "description": (
             "Lists the charging sessions of the caller's namespace (tenant), newest first. The namespace comes "
             "only from a claim (`NAMESPACE_CLAIM`, default `namespaceId`) of the bearer token that API Gateway's "
-            'JWT authorizer verified. Every answer other than 200 is `{"success": false, "message": "..."}`.'
+            'JWT authorizer verified. Every error is `{"success": false, "message": "...", "code": "..."}`, with '
+            "`errors` (each problem's parameter and code) on 400 and 406; a 304 has no body."
         ),
         "servers": [Server(url="/", description="The HTTP API's invoke URL (or `charging-sessions serve` locally)")],
         "security_schemes": {

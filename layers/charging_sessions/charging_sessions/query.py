@@ -263,7 +263,8 @@ Fields = Annotated[
             "always included, optional fields a session lacks stay absent. The same sessions, `count`, paging and "
             "`nextCursor` as without it: a cursor is not bound to `fields` (it selects no sessions), and the `Link` "
             "header keeps it. The page is sized on what is sent, so a lighter page may hold more sessions of a "
-            "large `take`; its `ETag` differs from the full page's. In CSV, the columns of those fields."
+            "large `take`; its `ETag` differs from the full page's. The session schema's `required` list holds for "
+            "full sessions only. In CSV, the columns of those fields."
         ),
         # The names as a pattern, for the document only (clients, generated tests): the validator below checks them
         # with a message that names what is unknown.
