@@ -10,6 +10,8 @@ for neither side.
   for ``python -c pass`` (the interpreter alone) and for a bare handler that only imports boto3, creates a
   client and makes one Query of 50 items. One unmeasured run of each comes first (bytecode cache, page
   cache), then the median of several.
+* Init: importing the function (what Lambda's init does) against importing boto3 and building a DynamoDB client,
+  run one after the other in each repetition; the median of the per-pair ratios.
 * Peak RSS: the high-water mark of resident memory (``VmHWM``; ``ru_maxrss`` where there is no ``/proc``)
   of a child that imports the function and serves ``take=1000`` three times.
 """
@@ -114,6 +116,18 @@ _statuses = [200]
 )
 
 
+IMPORT_FUNCTION = (
+    _PROLOGUE + "import list_sessions.app\n_imported = _answered = time.perf_counter()\n_statuses = []\n" + _EPILOGUE
+)
+"""What Lambda's init does for the function: import it (its settings, clients, resolver and models are built there)."""
+IMPORT_BARE = (
+    _PROLOGUE
+    + "import boto3\nboto3.client('dynamodb')\n_imported = _answered = time.perf_counter()\n_statuses = []\n"
+    + _EPILOGUE
+)
+"""The floor any Python function on DynamoDB pays at init: boto3 and a DynamoDB client."""
+
+
 @dataclass
 class ChildRun:
     total_ms: float
@@ -176,7 +190,13 @@ def measure(*, repetitions: int, sessions: int = 1_200) -> dict[str, Any]:
             harness.prepare_table(generate_sessions(namespaces=[NAMESPACE], per_namespace=sessions), table_name=TABLE)
         environment = child_environment(endpoint)
         first_page = [_event("take=50")]
-        variants = {"interpreter": (INTERPRETER, []), "bare": (BARE, []), "function": (FUNCTION, first_page)}
+        variants = {
+            "interpreter": (INTERPRETER, []),
+            "bare": (BARE, []),
+            "function": (FUNCTION, first_page),
+            "import_bare": (IMPORT_BARE, []),
+            "import_function": (IMPORT_FUNCTION, []),
+        }
         runs: dict[str, list[ChildRun]] = {name: [] for name in variants}
         for code, events in variants.values():
             run_child(code, environment, events)  # warms the bytecode and page caches; not counted
@@ -201,6 +221,14 @@ def measure(*, repetitions: int, sessions: int = 1_200) -> dict[str, Any]:
         "bare_ms": bare_ms,
         "bare_import_ms": _median(runs["bare"], "import_ms"),
         "ratio_function_bare": function_ms / bare_ms,
+        "import_function_ms": _median(runs["import_function"], "total_ms"),
+        "import_bare_ms": _median(runs["import_bare"], "total_ms"),
+        # paired: each repetition ran both one after the other, so drift in the machine's load cancels in the ratio
+        "ratio_import": float(
+            statistics.median(
+                f.total_ms / b.total_ms for f, b in zip(runs["import_function"], runs["import_bare"], strict=True)
+            )
+        ),
         "runs_ms": {name: [round(run.total_ms, 1) for run in found] for name, found in runs.items()},
         "peak_rss_mb": {
             "function_take_1000": max(run.max_rss_mb for run in big),

@@ -527,6 +527,14 @@ def evaluate_targets(result: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "pass": cold["ratio_function_bare"] <= 1.5,
             }
         )
+        targets.append(
+            {
+                "name": "init: importing the function / importing boto3 and building a DynamoDB client (paired)",
+                "limit": "<= 1.3",
+                "value": round(cold["ratio_import"], 3),
+                "pass": cold["ratio_import"] <= 1.3,
+            }
+        )
         rss = cold["peak_rss_mb"]["function_take_1000"]
         targets.append(
             {"name": "peak RSS serving take=1000, MB", "limit": "< 100", "value": round(rss, 1), "pass": rss < 100}
@@ -672,7 +680,9 @@ def table(result: Mapping[str, Any]) -> str:
         lines.append(
             f"cold start (median of {cold['repetitions']}): function {cold['function_ms']:.0f} ms "
             f"(imports {cold['function_import_ms']:.0f} ms), bare boto3 handler {cold['bare_ms']:.0f} ms, "
-            f"interpreter alone {cold['interpreter_ms']:.0f} ms; ratio {cold['ratio_function_bare']:.2f}"
+            f"interpreter alone {cold['interpreter_ms']:.0f} ms; ratio {cold['ratio_function_bare']:.2f}; init: "
+            f"function import {cold['import_function_ms']:.0f} ms, boto3 and a client {cold['import_bare_ms']:.0f} ms, "
+            f"paired ratio {cold['ratio_import']:.2f}"
         )
         lines.append(
             f"peak RSS: function serving take=1000 {rss['function_take_1000']:.1f} MB "
@@ -698,6 +708,15 @@ def git_revision() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("+dirty" if dirty else "")
+
+
+def target_summary(targets: Sequence[Mapping[str, Any]]) -> str:
+    """One line: how many targets pass, and which fail with their value and limit."""
+    failing = [target for target in targets if not target["pass"]]
+    line = f"targets: {len(targets) - len(failing)} of {len(targets)} pass"
+    if failing:
+        line += "; failing: " + "; ".join(f"{t['name']} = {t['value']} (limit {t['limit']})" for t in failing)
+    return line
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -757,6 +776,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.output.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(table(result))
     print(f"written: {args.output}")
+    print(target_summary(result["targets"]))
     return 1 if args.check_targets and not all(target["pass"] for target in result["targets"]) else 0
 
 

@@ -4,15 +4,16 @@ refresh fails; or, on this machine only, a fixed local key (``CURSOR_LOCAL_KEY``
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError, TransformParameterError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws_clients import secrets_client
 from .cursor import CursorKeys
+from .deadline import DeadlineExceeded
 from .observability import MetricName, count, logger
 from .settings import ConfigurationError, Settings
 
@@ -34,13 +35,16 @@ def load_cursor_keys(settings: Settings, client: SecretsManagerClient | None = N
     the secret is malformed (the caller answers 500: a function that cannot sign cursors is misconfigured, not the
     client), :class:`CursorKeysUnavailable` when Secrets Manager cannot be reached in time."""
     if settings.cursor_secret_id is not None:
-        provider = SecretsProvider(boto3_client=client or secrets_client(settings))
+        # One GetSecretValue call, no caching library: the cache is CursorKeySource's (and Powertools' parameters
+        # utility would import boto3 at every cold start).
         try:
-            secret = provider.get(settings.cursor_secret_id, transform="json", max_age=0)
-        except TransformParameterError as error:
+            answer = (client or secrets_client(settings)).get_secret_value(SecretId=settings.cursor_secret_id)
+        except (ClientError, BotoCoreError, DeadlineExceeded) as error:
+            raise CursorKeysUnavailable(f"{type(error).__name__}: {error}") from error
+        try:
+            secret = json.loads(answer.get("SecretString") or "")
+        except ValueError as error:
             raise ConfigurationError("the cursor secret must be a JSON object") from error
-        except GetParameterError as error:
-            raise CursorKeysUnavailable(str(error)) from error
         if not isinstance(secret, dict):
             raise ConfigurationError("the cursor secret must be a JSON object")
         try:

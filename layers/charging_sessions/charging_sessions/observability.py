@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from .storage.reader import SessionPage
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=("botocore",))
+"""Traces the SDK's calls (DynamoDB, Secrets Manager) and nothing else: patching every module the X-Ray SDK knows
+imports them (sqlite3, http.client, requests ...) at every cold start for calls the function never makes."""
 metrics = Metrics()
 
 
