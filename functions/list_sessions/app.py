@@ -11,6 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from charging_sessions import query as q
+from charging_sessions import snapstart
 from charging_sessions.aws_clients import dynamodb_client
 from charging_sessions.cursor import CursorCodec
 from charging_sessions.cursor_secret import CursorKeySource
@@ -24,7 +25,8 @@ from charging_sessions.routes import LIST_SESSIONS_PATH
 from charging_sessions.settings import get_settings
 
 settings = get_settings()
-reader = build_reader(dynamodb_client(settings), settings)
+client = dynamodb_client(settings)
+reader = build_reader(client, settings)
 limiter = build_limiter(settings)
 cursors = CursorCodec(CursorKeySource(settings))
 edge = HttpEdge(namespace_claim=settings.namespace_claim)
@@ -70,6 +72,9 @@ def list_charging_sessions(
         reader, cursors, namespace, query, skip=skip, take=take, cursor=cursor, limiter=limiter, shape=shape
     )
     return page_response(listing, ifNoneMatch, request_origin(app.current_event))
+
+
+snapstart.register(lambda: snapstart.warm(app, client, settings.table_name, settings.namespace_claim))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True, log_event=False)

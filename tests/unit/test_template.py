@@ -239,3 +239,17 @@ def test_cloudwatch_may_use_the_alarm_key_only_for_this_stacks_alarms(template: 
     assert alarms
     for alarm in alarms:  # the ArnLike pattern covers every alarm of the stack
         assert alarm["Properties"]["AlarmName"]["Fn::Sub"].startswith("${AWS::StackName}-")
+
+
+def test_snapstart_is_an_option_off_by_default_on_the_published_versions(template: dict[str, Any]) -> None:
+    parameter = template["Parameters"]["EnableSnapStart"]
+    assert (parameter["Default"], parameter["AllowedValues"]) == ("false", ["false", "true"])
+    assert template["Conditions"]["UseSnapStart"] == {"Fn::Equals": [{"Ref": "EnableSnapStart"}, "true"]}
+    function = template["Resources"]["ListSessionsFunction"]["Properties"]
+    assert function["SnapStart"] == {
+        "Fn::If": ["UseSnapStart", {"ApplyOn": "PublishedVersions"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert function["AutoPublishAlias"] == "live"  # SnapStart applies to the versions the alias publishes
+    assert template["Globals"]["Function"]["Runtime"] in ("python3.12", "python3.13")  # SnapStart for Python
+    dashboard = json.dumps(template["Resources"]["Dashboard"])
+    assert "Restore Duration" in dashboard and "@initDuration" in dashboard
