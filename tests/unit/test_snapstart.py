@@ -8,7 +8,7 @@ import random
 import socket
 import sys
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,14 +19,14 @@ from local_toolkit.harness import load_handler
 
 
 @pytest.fixture
-def runtime_hooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, list[Callable[[], None]]]]:
+def runtime_hooks(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Callable[[], None]]]:
     """A stand-in for the Python runtime's ``snapshot_restore_py``, recording what is registered."""
     registered: dict[str, list[Callable[[], None]]] = {"before": [], "after": []}
     library = types.ModuleType("snapshot_restore_py")
     library.register_before_snapshot = registered["before"].append  # type: ignore[attr-defined]
     library.register_after_restore = registered["after"].append  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "snapshot_restore_py", library)
-    yield registered
+    return registered
 
 
 def test_without_the_runtime_library_nothing_is_registered(monkeypatch: pytest.MonkeyPatch) -> None:
