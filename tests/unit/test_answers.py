@@ -9,6 +9,8 @@ import string
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from charging_sessions.answers import DEFAULT_BUDGET_BYTES, Answer, Shape, encoded_size, fit_page, render
 from charging_sessions.compression import base64_size, gzip_bytes
@@ -156,3 +158,9 @@ def test_a_csv_body_is_a_header_and_one_record_a_session() -> None:
     lines = answer.body.split("\r\n")
     assert lines[0].startswith("id,status,") and lines[-1] == "" and len(lines) == 5
     assert answer.content_type.startswith("text/csv") and not answer.compressible
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text() | st.text(alphabet=st.sampled_from('ab"\\\n\r\t\x00\x1f\x7f é€😀')))
+def test_the_counted_size_is_the_encoded_size(text: str) -> None:
+    assert encoded_size(text) == len(json.dumps(text))
