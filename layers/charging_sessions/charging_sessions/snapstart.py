@@ -14,8 +14,6 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from botocore.stub import Stubber
-
 from .answers import Shape, fit_page, render
 from .compression import gzip_bytes
 from .conditional import entity_tag
@@ -98,6 +96,8 @@ def synthetic_event(namespace_claim: str) -> dict[str, Any]:
 
 def warm(resolver: APIGatewayHttpResolver, client: DynamoDBClient, table: str, namespace_claim: str) -> None:
     """The first request's one-time work, done without the network (see the module's docstring)."""
+    from botocore.stub import Stubber  # only before a snapshot: no request needs it
+
     resolver.resolve(synthetic_event(namespace_claim), _Context())  # type: ignore[arg-type]
     session = ChargingSession.model_validate(_SESSION)
     page = SessionPage([session], count=1, view="namespace", stats=ReadStats(), entries=1, positions=[0], more=False)
