@@ -10,7 +10,14 @@ import subprocess
 import sys
 from importlib.metadata import version
 
-NOT_AT_INIT = ("boto3", "s3transfer", "sqlite3", "requests", "aws_lambda_powertools.utilities.parameters")
+NOT_AT_INIT = (
+    "boto3",
+    "s3transfer",
+    "sqlite3",
+    "requests",
+    "aws_lambda_powertools.utilities.parameters",
+    "botocore.stub",
+)
 
 
 def test_init_imports_no_boto3_and_patches_only_botocore() -> None:
