@@ -14,17 +14,15 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
+from charging_sessions.caller import UnauthorizedError, caller_namespace, is_stringified_structure
 from charging_sessions.errors import ErrorCode
 from charging_sessions.http_edge import (
     BadRequestError,
     HttpEdge,
-    UnauthorizedError,
-    caller_namespace,
     describe_unexpected,
     describe_validation_error,
     error_response,
     given_parameter_names,
-    is_stringified_structure,
     query_parameter_names,
     unexpected_parameters,
 )
@@ -77,7 +75,7 @@ def answer(edge: HttpEdge, query: str, claims: dict[str, str] | None = None) -> 
 def test_the_claim_name_is_configuration() -> None:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-    from charging_sessions.http_edge import UnauthorizedError, caller_namespace
+    from charging_sessions.caller import UnauthorizedError, caller_namespace
 
     request = APIGatewayProxyEventV2(event(claims={"custom:tenant": "t-1", "namespaceId": "t-2"}, namespace=None))
     assert caller_namespace(request, "custom:tenant") == "t-1"
@@ -106,7 +104,7 @@ def test_the_claim_name_is_configuration() -> None:
     ],
 )
 def test_the_structure_rule_is_exactly_brackets_at_both_ends(value: str, structure: bool) -> None:
-    from charging_sessions.http_edge import is_stringified_structure
+    from charging_sessions.caller import is_stringified_structure
 
     assert is_stringified_structure(value) is structure
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
@@ -98,3 +99,36 @@ class ErrorResponse(BaseModel):
         if problems:
             details = [ErrorDetail(parameter=p.parameter, code=p.code, message=p.message) for p in problems]
         return cls(message=message, code=code, errors=details)
+
+
+_RANGE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
+_LENGTH_ERRORS = frozenset({"string_too_long", "too_long"})
+_OWN_CODES = frozenset(code.value for code in ProblemCode)
+
+
+def problems_of(details: Iterable[Mapping[str, Any]]) -> list[Problem]:
+    """One problem per validation error (pydantic's error details, as Powertools' request validation reports them),
+    each naming the parameter and saying what is wrong in one readable sentence (``Invalid query parameter 'take':
+    ...``) with its code."""
+    problems = []
+    for detail in details:
+        location = [str(part) for part in detail.get("loc", ())]
+        where = location[0] if location else "request"
+        name = ".".join(location[1:]) or where
+        kind = str(detail.get("type", ""))
+        code = ProblemCode.INVALID
+        if isinstance(detail.get("input"), list):
+            problem, code = "must be given at most once", ProblemCode.REPEATED
+        elif kind == "missing":
+            problem = "is required"
+        else:
+            problem = str(detail.get("msg", "is invalid")).removeprefix("Value error, ")
+            problem = problem[:1].lower() + problem[1:]
+            if kind in _RANGE_ERRORS:
+                code = ProblemCode.OUT_OF_RANGE
+            elif kind in _LENGTH_ERRORS:
+                code = ProblemCode.TOO_LONG
+            elif kind in _OWN_CODES:
+                code = ProblemCode(kind)
+        problems.append(Problem(name, code, f"Invalid {where} parameter '{name}': {problem}"))
+    return problems

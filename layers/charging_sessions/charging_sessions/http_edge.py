@@ -1,12 +1,10 @@
-"""The HTTP edge as one policy: who the caller is, which parameters a route takes, and how every refusal and fault
-is answered (the error envelope and its OpenAPI description). Its checks run in a fixed order, written once in
-:meth:`HttpEdge.admit` (``docs/design.md``, "The edge's order")."""
+"""The HTTP edge as one policy: who the caller is (``caller.py``), which parameters a route takes, and how every
+refusal and fault is answered (the error envelope and its OpenAPI description), with the request id on every answer.
+Its checks run in a fixed order, written once in :meth:`HttpEdge.admit` (``docs/design.md``, "The edge's order")."""
 
 from __future__ import annotations
 
 import inspect
-import re
-import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
@@ -21,11 +19,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
+from .caller import (
+    REQUEST_ID_HEADER,
+    UnauthorizedError,
+    caller_namespace,
+    request_id_of,
+)
 from .cursor import CursorError
 from .cursor_secret import CursorKeysUnavailable
 from .deadline import DeadlineExceeded
-from .errors import ErrorCode, ErrorResponse, Problem, ProblemCode
-from .models import MAX_ID_CHARS, dump_json
+from .errors import ErrorCode, ErrorResponse, Problem, ProblemCode, problems_of
+from .models import dump_json
 from .observability import MetricName, count, logger
 from .storage.reader import DeepSkipError
 from .tenant_limits import TenantThrottled
@@ -40,9 +44,6 @@ KEYS_UNAVAILABLE_MESSAGE = "Service unavailable: cursors cannot be signed or che
 RETRY_AFTER_SECONDS = 1
 UNAUTHORIZED_MESSAGE = "Unauthorized: the caller's identity carries no usable namespace"
 
-REQUEST_ID_HEADER = "X-Request-ID"
-MAX_REQUEST_ID_CHARS = 128
-_SAFE_REQUEST_ID = re.compile(rf"[A-Za-z0-9._:+=/@-]{{1,{MAX_REQUEST_ID_CHARS}}}")
 VARY = "Authorization, Accept, Accept-Encoding"
 """What every answer of this API depends on besides the URL: the caller, the media type, the coding."""
 ERROR_CACHE_CONTROL = "no-store"
@@ -100,10 +101,6 @@ NAMESPACE_CONTEXT_KEY = "namespace"
 RouteFunction = TypeVar("RouteFunction", bound=Callable[..., Any])
 
 
-class UnauthorizedError(Exception):
-    """The request carries no usable namespace claim."""
-
-
 class BadRequestError(Exception):
     """The request is malformed: ``problems`` says where and how; the message says it in one sentence."""
 
@@ -136,48 +133,6 @@ def error_response(
     return json_response(status_code, ErrorResponse.of(message, code, list(problems)), headers)
 
 
-def request_id_of(event: Mapping[str, Any], context: LambdaContext | None) -> str:
-    """The request's id: the caller's ``X-Request-ID`` when it is safe to echo (1 to 128 of a few characters),
-    else API Gateway's request id, else Lambda's, else a new one."""
-    headers = event.get("headers") or {}
-    context_of_request = event.get("requestContext") or {}
-    candidates = (
-        headers.get("x-request-id") if isinstance(headers, Mapping) else None,
-        context_of_request.get("requestId") if isinstance(context_of_request, Mapping) else None,
-        getattr(context, "aws_request_id", None),
-    )
-    for candidate in candidates:
-        if isinstance(candidate, str) and _SAFE_REQUEST_ID.fullmatch(candidate):
-            return candidate
-    return str(uuid.uuid4())
-
-
-def is_stringified_structure(value: str) -> bool:
-    """Whether a claim value is an array or an object as API Gateway's HTTP API JWT authorizer passes it.
-
-    The authorizer hands every claim to the function as a string and writes non-string claims in Go's
-    notation: an array as ``[a b]`` (``[]`` when empty), an object as ``map[k:v]`` (``map[]``). The rule,
-    exactly: a value that starts with ``[`` and ends with ``]``, or starts with ``map[`` and ends with ``]``,
-    is such a structure. Brackets anywhere else (``a[b]c``, ``[abc``, ``abc]``) are ordinary characters."""
-    return value.endswith("]") and value.startswith(("[", "map["))
-
-
-def caller_namespace(event: APIGatewayProxyEventV2, claim: str) -> str:
-    """The namespace from the claims API Gateway's JWT authorizer verified; nothing else selects it.
-
-    Refused (:class:`UnauthorizedError`): a missing claim, one that is not a string, empty, longer than
-    ``MAX_ID_CHARS``, with non-printable characters, or an array or object claim
-    (:func:`is_stringified_structure`): a namespace is one string, never a list or a map to pick from."""
-    authorizer = event.request_context.authorizer
-    claims: Mapping[str, Any] = (authorizer.jwt_claim if authorizer else None) or {}
-    value = claims.get(claim)
-    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_CHARS or not value.isprintable():
-        raise UnauthorizedError(f"claim {claim!r} is missing or unusable")
-    if is_stringified_structure(value):
-        raise UnauthorizedError(f"claim {claim!r} is an array or an object, not one namespace")
-    return value
-
-
 def given_parameter_names(event: APIGatewayProxyEventV2) -> list[str]:
     """The query parameter names a request gives, in order, repeated ones as often as given (from the raw query
     string: API Gateway's parsed parameters join repeated values)."""
@@ -196,36 +151,10 @@ def describe_unexpected(names: list[str]) -> str:
     return f"Unknown query parameter {listed}{hint}" if len(names) == 1 else f"Unknown query parameters {listed}{hint}"
 
 
-_RANGE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
-_LENGTH_ERRORS = frozenset({"string_too_long", "too_long"})
-_OWN_CODES = frozenset(code.value for code in ProblemCode)
-
-
 def validation_problems(error: RequestValidationError) -> list[Problem]:
     """One problem per validation error, each naming the parameter and saying what is wrong in one readable
     sentence (``Invalid query parameter 'take': ...``) with its code."""
-    problems = []
-    for detail in error.errors():
-        location = [str(part) for part in detail.get("loc", ())]
-        where = location[0] if location else "request"
-        name = ".".join(location[1:]) or where
-        kind = str(detail.get("type", ""))
-        code = ProblemCode.INVALID
-        if isinstance(detail.get("input"), list):
-            problem, code = "must be given at most once", ProblemCode.REPEATED
-        elif kind == "missing":
-            problem = "is required"
-        else:
-            problem = str(detail.get("msg", "is invalid")).removeprefix("Value error, ")
-            problem = problem[:1].lower() + problem[1:]
-            if kind in _RANGE_ERRORS:
-                code = ProblemCode.OUT_OF_RANGE
-            elif kind in _LENGTH_ERRORS:
-                code = ProblemCode.TOO_LONG
-            elif kind in _OWN_CODES:
-                code = ProblemCode(kind)
-        problems.append(Problem(name, code, f"Invalid {where} parameter '{name}': {problem}"))
-    return problems
+    return problems_of(error.errors())
 
 
 def describe_validation_error(error: RequestValidationError) -> str:
