@@ -49,8 +49,6 @@ class FittedPage:
     """Where a cursor for the next page resumes, while more sessions follow (always, in the update feed)."""
     cut: bool
     """Whether the budget ended the page before ``take`` (here, or already in the read: ``SessionPage.read_cut``)."""
-    cut_here: bool = False
-    """Whether it was this budget (not the read's) that ended the page."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +105,7 @@ def fit_page(
     else:
         next_skip = skip + page.entries if page.more else None
     cut = cut_at is not None or page.read_cut
-    return FittedPage(pieces[:kept], next_skip if offset_paging else None, resume, cut, cut_at is not None)
+    return FittedPage(pieces[:kept], next_skip if offset_paging else None, resume, cut)
 
 
 def _fitting(pieces: list[str], size: SentSize, budget: int) -> int:
