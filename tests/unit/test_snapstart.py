@@ -8,6 +8,7 @@ import random
 import socket
 import sys
 import types
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -48,12 +49,16 @@ def test_the_warm_up_uses_no_network_and_leaves_nothing_behind(monkeypatch: pyte
     def no_network(*_: Any, **__: Any) -> None:
         raise AssertionError("the warm-up opened a connection")
 
+    def no_keys() -> Any:
+        raise AssertionError("the warm-up fetched cursor keys")
+
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(function.cursors, "_load_keys", no_keys)  # nothing secret in the snapshot
+    monkeypatch.setattr(function.limiter, "_buckets", OrderedDict())  # as in a fresh environment
     metrics.clear_metrics()
     snapstart.warm(function.app, function.client, function.settings.table_name, function.settings.namespace_claim)
     assert metrics.metric_set == {}  # the synthetic refusal's count is not flushed by the first real request
-    assert function.cursors._load_keys._keys is None  # no cursor key fetched: nothing secret in the snapshot
     assert not function.limiter._buckets  # no tenant's budget in the snapshot
 
 
