@@ -78,9 +78,9 @@ def list_for_namespace(
 ) -> Listing:
     """The page ``query`` selects in ``namespace`` after ``skip`` sessions or at ``cursor`` (the edge refuses the
         two together), and its answer. Raises :class:`CursorError` for a cursor that is refused, and
-        :class:`CursorKeysUnavailable` when there are no keys to open or issue one: a first page in the default order
-        is answered without ``nextCursor`` instead (``nextSkip`` goes on); :class:`TenantThrottled` while ``limiter``
-        says the namespace has used its read units (the read's own units are charged to it). ``shape`` is how the page
+    :class:`CursorKeysUnavailable` when there are no keys to open or issue one: a first page in the default order
+    is answered without ``nextCursor`` instead (``nextSkip`` goes on); :class:`TenantThrottled` while ``limiter``
+    says the namespace has used its read units (the read's own units are charged to it). ``shape`` is how the page
     is written (JSON by default); it selects nothing, so cursors are not bound to it."""
     shape = shape or Shape()
     record_request(namespace, query.filters, skip=skip, take=take)
