@@ -57,7 +57,7 @@ REQUEST_ID_RESPONSE_HEADERS: dict[str, OpenAPIResponseHeader] = {
         ),
         "schema": {"type": "string"},
     },
-    "Vary": {"description": "`Authorization, Accept, Accept-Encoding`", "schema": {"type": "string"}},
+    "Vary": {"description": f"`{VARY}`", "schema": {"type": "string"}},
 }
 RETRY_AFTER_RESPONSE_HEADERS: dict[str, OpenAPIResponseHeader] = {
     **REQUEST_ID_RESPONSE_HEADERS,
