@@ -299,9 +299,7 @@ class CorsPolicy:
             or not ("*" in header_names or requested <= header_names)
         ):
             return {}
-        answer = {"Access-Control-Allow-Origin": allowed}
-        if self.allow_credentials:
-            answer["Access-Control-Allow-Credentials"] = "true"
+        answer = self._origin_headers(allowed)
         if self.allow_methods:
             answer["Access-Control-Allow-Methods"] = ",".join(self.allow_methods)
         if self.allow_headers:
@@ -310,15 +308,20 @@ class CorsPolicy:
             answer["Access-Control-Max-Age"] = str(self.max_age)
         return answer
 
+    def _origin_headers(self, allowed: str) -> dict[str, str]:
+        """What every CORS answer to an allowed origin starts with: the origin, and credentials when allowed."""
+        answer = {"Access-Control-Allow-Origin": allowed}
+        if self.allow_credentials:
+            answer["Access-Control-Allow-Credentials"] = "true"
+        return answer
+
     def response_headers(self, origin: str | None) -> dict[str, str]:
         """The CORS headers the gateway adds to any other answer for a request from ``origin``: none when the
         origin is not allowed."""
         allowed = self.allowed_origin(origin)
         if allowed is None:
             return {}
-        answer = {"Access-Control-Allow-Origin": allowed}
-        if self.allow_credentials:
-            answer["Access-Control-Allow-Credentials"] = "true"
+        answer = self._origin_headers(allowed)
         if self.expose_headers:
             answer["Access-Control-Expose-Headers"] = ",".join(self.expose_headers)
         return answer
