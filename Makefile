@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TOOLS_STAMP := $(TOOLS)/.installed
 PORT ?= 3000
 
-.PHONY: help run test lint typecheck tests unit template-lint openapi bench bench-smoke bench-compression build deploy clean
+.PHONY: help run test lint typecheck tests unit template-lint openapi bench bench-smoke bench-compression bench-bytecode bytecode build deploy clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -25,7 +25,12 @@ $(TOOLS_STAMP): pyproject.toml
 	$(TOOLS)/bin/pip install --quiet 'aws-sam-cli==1.148.0' 'checkov==3.1.47'
 	touch $@
 
-run: $(STAMP) ## set up, then serve the API locally on an embedded DynamoDB emulation with demo data
+# Each fresh interpreter (a cold start, a `charging-sessions invoke`) would otherwise compile the project's modules
+# from source again wherever PYTHONDONTWRITEBYTECODE is set; only changed files are compiled.
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q functions layers/charging_sessions/charging_sessions local_toolkit bench
+
+run: $(STAMP) bytecode ## set up, then serve the API locally on an embedded DynamoDB emulation with demo data
 	$(BIN)/charging-sessions serve --port $(PORT)
 
 test: $(STAMP) $(TOOLS_STAMP) lint typecheck template-lint tests ## set up, lint, type-check, check the template, run every test
@@ -37,7 +42,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-tests: $(STAMP) ## every test: unit, integration (moto), contract, end to end, the benchmark's smoke size (minutes)
+tests: $(STAMP) bytecode ## every test: unit, integration (moto), contract, end to end, the benchmark's smoke size (minutes)
 	$(BIN)/pytest
 
 unit: $(STAMP) ## the unit layer alone (seconds)
@@ -46,11 +51,14 @@ unit: $(STAMP) ## the unit layer alone (seconds)
 openapi: $(STAMP) ## regenerate docs/openapi.json from the code
 	$(BIN)/charging-sessions openapi --output docs/openapi.json
 
-bench: $(STAMP) ## benchmark: read units, DynamoDB calls, time, cold start (minutes; writes bench/results/latest.json)
+bench: $(STAMP) bytecode ## benchmark: read units, DynamoDB calls, time, cold start (minutes; writes bench/results/latest.json)
 	$(BIN)/python -m bench.run
 
 bench-smoke: $(STAMP) ## the benchmark at smoke size (seconds; what CI runs, as a test)
 	$(BIN)/python -m bench.run --smoke
+
+bench-bytecode: $(STAMP) bytecode ## the layer's init with and without the bytecode its build ships, beside bare boto3 (a minute; pip)
+	$(BIN)/python -m bench.bytecode
 
 bench-compression: $(STAMP) ## gzip levels side by side on demo pages: bytes sent and CPU time (seconds)
 	$(BIN)/python -m bench.compression
