@@ -1,6 +1,7 @@
 """What the list function's init imports, in a fresh interpreter as Lambda's init runs it: not boto3 (botocore
 alone builds the clients), not the modules the X-Ray SDK would patch but the function never calls, not wrapt 2's
-extra imports. A guard on what a cold start pays for, not a timing (``make bench`` measures the time)."""
+extra imports, no scan of installed distributions for pydantic plugins. A guard on what a cold start pays for,
+not a timing (``make bench`` measures the time)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import subprocess
 import sys
 from importlib.metadata import version
+from typing import Any
 
 NOT_AT_INIT = (
     "boto3",
@@ -20,9 +22,13 @@ NOT_AT_INIT = (
 )
 
 
-def test_init_imports_no_boto3_and_patches_only_botocore() -> None:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_"))}
-    environment |= {
+def _lambda_environment() -> dict[str, str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "POWERTOOLS_", "PYDANTIC_DISABLE_PLUGINS"))
+    }
+    return environment | {
         "TABLE_NAME": "charging-sessions",
         "AWS_REGION": "eu-west-1",
         "AWS_DEFAULT_REGION": "eu-west-1",
@@ -31,11 +37,19 @@ def test_init_imports_no_boto3_and_patches_only_botocore() -> None:
         "AWS_LAMBDA_FUNCTION_NAME": "list-sessions",  # as in Lambda: the tracer is on and patches at init
         "LAMBDA_TASK_ROOT": os.getcwd(),
     }
-    probe = "import json, sys\nimport list_sessions.app\nprint(json.dumps(sorted(sys.modules)))"
+
+
+def _probe(code: str, environment: dict[str, str]) -> Any:
+    """Runs ``code`` after importing the function in a fresh interpreter; its last line printed, as JSON."""
+    probe = f"import json, sys\nimport list_sessions.app\n{code}"
     completed = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", probe], env=environment, capture_output=True, text=True, check=True
     )
-    modules = set(json.loads(completed.stdout.strip().splitlines()[-1]))
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def test_init_imports_no_boto3_and_patches_only_botocore() -> None:
+    modules = set(_probe("print(json.dumps(sorted(sys.modules)))", _lambda_environment()))
     assert "list_sessions.app" in modules and "botocore.client" in modules
     assert not [name for name in modules if name.split(".")[0] in NOT_AT_INIT or name in NOT_AT_INIT]
     assert not [name for name in modules if name.startswith("aws_lambda_powertools.utilities.parameters")]
@@ -43,3 +57,20 @@ def test_init_imports_no_boto3_and_patches_only_botocore() -> None:
 
 def test_wrapt_is_the_version_the_layer_pins() -> None:
     assert int(version("wrapt").split(".")[0]) < 2
+
+
+_PLUGINS = (
+    "import os\nfrom pydantic.plugin import _loader\n"
+    "print(json.dumps([os.environ.get('PYDANTIC_DISABLE_PLUGINS'), _loader._plugins is None]))"
+)
+
+
+def test_init_does_not_scan_installed_distributions_for_pydantic_plugins() -> None:
+    """pydantic reads every installed distribution's entry points when the first model is built, unless told not to;
+    Powertools builds one at import, so the function's opt-out must come first."""
+    assert _probe(_PLUGINS, _lambda_environment()) == ["__all__", True]
+
+
+def test_an_operators_pydantic_plugin_setting_is_kept() -> None:
+    environment = _lambda_environment() | {"PYDANTIC_DISABLE_PLUGINS": "some-plugin"}
+    assert _probe(_PLUGINS, environment) == ["some-plugin", False]  # scanned, minus the plugin the operator named
