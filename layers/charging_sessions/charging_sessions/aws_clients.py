@@ -9,6 +9,7 @@ from botocore.config import Config
 from botocore.session import Session, get_session
 
 from .deadline import REQUEST_DEADLINE
+from .response_parser import ResponseParserFactory
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -39,8 +40,11 @@ def secrets_client(settings: Settings) -> SecretsManagerClient:
 
 def _session() -> Session:
     """botocore's default session: what ``boto3.client`` wraps, without importing boto3 (its resources, its S3
-    transfer manager and its docs cost ~100 ms of every cold start and serve nothing here)."""
-    return get_session()
+    transfer manager and its docs cost ~100 ms of every cold start and serve nothing here). Its clients parse
+    DynamoDB's answers with :mod:`.response_parser` (the same result as botocore's parser, several times faster)."""
+    session = get_session()
+    session.register_component("response_parser_factory", ResponseParserFactory())
+    return session
 
 
 def _config(settings: Settings) -> Config:
