@@ -6,6 +6,8 @@ exact and fast whatever the machine does."""
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from types import ModuleType
 from typing import Any
 
@@ -33,12 +35,14 @@ class ThrottledTwiceEachCall:
     the SDK's retries and their backoff, so several calls add up past the timeout."""
 
     def __init__(self, clock: Clock) -> None:
-        self.clock, self.attempts = clock, 0
+        self.clock = clock
+        self.attempts: Counter[int] = Counter()  # per thread: the counter's read may go out beside the page's
 
     def __call__(self, **_: Any) -> AWSResponse | None:
         self.clock.now += LATENCY
-        self.attempts += 1
-        if self.attempts % 3:
+        thread = threading.get_ident()
+        self.attempts[thread] += 1
+        if self.attempts[thread] % 3:
             return dynamodb_error(400, "ThrottlingException", "Rate of requests exceeds the allowed throughput")
         return None
 

@@ -7,6 +7,7 @@ view answers the true count, and a count the read proves wrong is reported as dr
 
 from __future__ import annotations
 
+import threading
 import urllib.parse
 from collections.abc import Mapping
 from types import ModuleType
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from charging_sessions.listing import build_reader
 from charging_sessions.query import SessionFilter, SessionQuery
 from charging_sessions.storage.items import counter_item, session_item
 from charging_sessions.storage.keys import VIEWS, counter_pk, session_key
@@ -207,10 +209,17 @@ def _as_filter(filters: Mapping[str, str]) -> dict[str, str]:
 
 
 def test_a_put_committed_between_the_counter_read_and_the_page_read_is_not_drift(
-    function: ModuleType, client: Any, writer: SessionWriter, capsys: pytest.CaptureFixture[str]
+    function: ModuleType,
+    client: Any,
+    writer: SessionWriter,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The counter is read first (4), then a put commits (5), then the page sees 5 sessions and the view's end: the
-    answer is the proven 5, and a consistent read of the counter (5) shows no drift to report (it was alarmed)."""
+    answer is the proven 5, and a consistent read of the counter (5) shows no drift to report (it was alarmed).
+    The reader reads the counter before the page here (the order this race needs); read beside the page, the other
+    order is the next test's."""
+    monkeypatch.setattr(function, "reader", build_reader(client, function.settings, counter_beside_page=False))
     writer.load([make_session(minute=i) for i in range(4)])
     late = make_session(minute=10)
 
@@ -222,3 +231,46 @@ def test_a_put_committed_between_the_counter_read_and_the_page_read_is_not_drift
     status, body = call(function, event("take=10"))
     assert (status, body["count"], len(body["chargingSessions"])) == (200, 5, 5)
     assert metric_values(emf(capsys.readouterr().out)).get("CounterDrift") is None
+
+
+def test_a_put_committed_between_the_page_read_and_a_counter_read_beside_it_is_not_drift(
+    function: ModuleType, client: Any, writer: SessionWriter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Read beside the page, the counter can be read after it: the page sees 4 sessions and the view's end, a put
+    commits (5), then the counter says 5. The answer is what the page saw (4 sessions, count 4); the view counted
+    again after a consistent counter read agrees with it (5), so nothing is reported as drift."""
+    writer.load([make_session(minute=i) for i in range(4)])
+    late = make_session(minute=10)
+    page_read = threading.Event()
+
+    def counter_waits_for_the_page(**_: Any) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            client.meta.events.unregister("before-send.dynamodb.GetItem", counter_waits_for_the_page)
+            assert page_read.wait(timeout=10)
+
+    def put_after_the_page_read(**_: Any) -> None:
+        client.meta.events.unregister("after-call.dynamodb.Query", put_after_the_page_read)
+        writer.put(late)
+        page_read.set()
+
+    client.meta.events.register_first("before-send.dynamodb.GetItem", counter_waits_for_the_page)
+    client.meta.events.register("after-call.dynamodb.Query", put_after_the_page_read)
+    status, body = call(function, event("take=10"))
+    assert (status, body["count"], len(body["chargingSessions"])) == (200, 4, 4)
+    assert metric_values(emf(capsys.readouterr().out)).get("CounterDrift") is None
+    status, body = call(function, event("take=10"))
+    assert (status, body["count"], len(body["chargingSessions"])) == (200, 5, 5)
+
+
+def test_a_counter_that_disagrees_with_a_recount_after_it_is_drift_when_read_beside_the_page(
+    client: Any, writer: SessionWriter
+) -> None:
+    drift: list[tuple[str, int, int]] = []
+    reader = SessionReader(
+        client, TABLE, settle_seconds=SETTLE_SECONDS, on_counter_drift=lambda *args: drift.append(args)
+    )
+    writer.load([make_session(minute=i) for i in range(3)])
+    set_counters(client, 7)
+    page = reader.read_page("tenant-alpha", SessionQuery(SessionFilter()), take=10)
+    assert (len(page.sessions), page.count, page.more) == (3, 3, False)
+    assert drift == [("namespace", 7, 3)]

@@ -50,9 +50,14 @@ def build_limiter(settings: Settings) -> TenantLimiter:
 
 
 def build_reader(
-    client: DynamoDBClient, settings: Settings, *, clock: Callable[[], float] = time.time
+    client: DynamoDBClient,
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.time,
+    counter_beside_page: bool = True,
 ) -> SessionReader:
-    """The reader as the function runs it: the configured table and settle window, every finding reported."""
+    """The reader as the function runs it: the configured table and settle window, every finding reported, a
+    counter read beside its page (``counter_beside_page=False``: before it, as the benchmark compares)."""
     return SessionReader(
         client,
         settings.table_name,
@@ -61,6 +66,7 @@ def build_reader(
         on_foreign_item=report_foreign_item,
         on_counter_drift=report_counter_drift,
         clock=clock,
+        counter_beside_page=counter_beside_page,
     )
 
 

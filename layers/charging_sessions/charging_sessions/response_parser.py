@@ -44,11 +44,11 @@ class _DynamoDBJSONParser(_JSONParser):  # type: ignore[misc]
         return [self._attribute(member, attribute) for attribute in node]
 
     def _attribute(self, shape: Shape, value: Any) -> Any:
-        if isinstance(value, dict) and len(value) == 1:
+        if value.__class__ is dict and len(value) == 1:
             ((tag, member),) = value.items()
             if member is not None:
                 if tag in _AS_SENT:
-                    return {tag: member}
+                    return value  # fresh from the JSON decoder: no one else holds it
                 if tag == "M" and isinstance(member, dict):
                     return {"M": {name: self._attribute(shape, inner) for name, inner in member.items()}}
                 if tag == "L" and isinstance(member, list):

@@ -2,13 +2,17 @@
 
 A read runs in named steps: count, start, read, prove the count, resume. Pages come from the indexes alone;
 ``docs/design.md`` ("Reading behind a filter", "Counting and skipping") says why each step costs what it does.
+Where nothing the read does depends on the count (no range, a counter holds it), the counter's GetItem goes out
+beside the page's Query, on a second thread, so that the page waits for one round trip instead of two
+(``docs/storage.md``, "A first page in one round trip").
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from ..models import ChargingSession
@@ -111,8 +115,13 @@ class SessionReader:
         on_foreign_item: ForeignItemHook | None = None,
         on_counter_drift: DriftHook | None = None,
         clock: Callable[[], float] = time.time,
+        counter_beside_page: bool = True,
     ) -> None:
+        """``counter_beside_page=False`` reads the counter before the page, one round trip after the other (the
+        benchmark's comparison)."""
         self._client = client
+        self._counter_beside_page = counter_beside_page
+        self._beside: ThreadPoolExecutor | None = None  # started by the first read that uses it
         self._table = table_name
         self._on_invalid_item = on_invalid_item
         self._on_foreign_item = on_foreign_item
@@ -147,6 +156,9 @@ class SessionReader:
                 f"Invalid query parameter 'skip': at most {MAX_SKIP_WITHOUT_KEYS} with userId, chargerId or status "
                 "(or an updated range in this order), where skipping reads whole sessions; follow nextCursor instead"
             )
+        beside = self._counter_beside(namespace, query, plan, take, after)
+        if beside is not None:
+            return self._page_beside_counter(namespace, query, plan, take, skip, after, stats, beside)
         counted = 0 if query.empty else self._count(namespace, query, stats)
         if (
             query.empty
@@ -161,7 +173,47 @@ class SessionReader:
         start = self._start(plan, namespace, skip, after, stats)
         remaining = counted - skip if query.ranged else None  # a range's count is exact: no more can follow
         read = self._read(plan, start, take, stats, remaining) if start.more else _Read()
-        count = self._prove_count(namespace, query, plan, counted, start, read, stats, proves=after is None)
+        return self._page(namespace, query, plan, counted, start, read, after, stats)
+
+    def _page_beside_counter(
+        self,
+        namespace: str,
+        query: SessionQuery,
+        plan: ReadPlan,
+        take: int,
+        skip: int,
+        after: Resume | None,
+        stats: ReadStats,
+        counter: Future[tuple[int, ReadStats]],
+    ) -> SessionPage:
+        """The page read while the counter's GetItem is in flight on the second thread. The page's answer waits for
+        both; when the read fails, the counter's call is waited for too (no call outlives its request)."""
+        try:
+            start = self._start(plan, namespace, skip, after, stats)
+            read = self._read(plan, start, take, stats) if start.more else _Read()
+        except BaseException:
+            counter.exception()  # wait; the read's error is the one raised
+            raise
+        counted, counter_stats = counter.result()
+        _add(stats, counter_stats)
+        return self._page(namespace, query, plan, counted, start, read, after, stats, beside=True)
+
+    def _page(
+        self,
+        namespace: str,
+        query: SessionQuery,
+        plan: ReadPlan,
+        counted: int,
+        start: _Start,
+        read: _Read,
+        after: Resume | None,
+        stats: ReadStats,
+        *,
+        beside: bool = False,
+    ) -> SessionPage:
+        count = self._prove_count(
+            namespace, query, plan, counted, start, read, stats, proves=after is None, beside=beside
+        )
         entry_positions = [entry_position(plan.view, document) for document in read.documents]
         sessions, positions, invalid, foreign = answerable(
             read.documents, namespace, on_invalid_item=self._on_invalid_item, on_foreign_item=self._on_foreign_item
@@ -183,6 +235,31 @@ class SessionReader:
         )
 
     # ------------------------------------------------------------------ the steps
+
+    def _counter_beside(
+        self, namespace: str, query: SessionQuery, plan: ReadPlan, take: int, after: Resume | None
+    ) -> Future[tuple[int, ReadStats]] | None:
+        """The counter's read, started on the second thread, when the page will be read and nothing before or in
+        that read depends on the count: a counter holds it (no range), the page is read (``take`` above 0, a key
+        range that is not empty and reaches the cursor), and no early answer rests on it (the feed behind filters
+        answers an empty page when the counter says 0). ``None``: read the count first, as the steps say."""
+        if (
+            not self._counter_beside_page
+            or query.empty
+            or take == 0
+            or query.ranged
+            or (query.sort is Sort.UPDATED and query.filters.as_dict())
+            or plan.key_range.empty
+            or not plan.reaches(after)
+        ):
+            return None
+        if self._beside is None:
+            self._beside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="counter-read")
+        return self._beside.submit(self._counter_on_its_own, namespace, query.filters)
+
+    def _counter_on_its_own(self, namespace: str, filters: SessionFilter) -> tuple[int, ReadStats]:
+        own = ReadStats()  # the page's stats belong to the other thread: merged once both are done
+        return self._read_counter(namespace, filters, own), own
 
     def _count(self, namespace: str, query: SessionQuery, stats: ReadStats) -> int:
         """How many sessions the query selects: the view's counter (one GetItem), or, with a time range, counted
@@ -239,19 +316,28 @@ class SessionReader:
         stats: ReadStats,
         *,
         proves: bool,
+        beside: bool = False,
     ) -> int:
         """The count to answer. A counter's figure is checked against what the read saw, when the page covers
         exactly the sessions the counter counts (no range, the default order, from the start or a skip): the view
         ended (the figure is what was seen) or held more (at least that). A disagreement is reported as drift only
-        if a consistent read of the counter still disagrees (a put that committed between the two reads is not)."""
+        if a consistent read of the counter still disagrees (a put that committed between the two reads is not).
+
+        Read ``beside`` the page, the counter may also have been read after it: a view that ended on the page
+        while the counter says more can be a put that committed between the page's read and the counter's. There
+        the view is counted again after the consistent counter read (it ended on this page: a short count), and
+        only a disagreement between those two, read in that order, is drift."""
         if not proves or query.sort is Sort.UPDATED or query.ranged:
             return counted
         seen = start.passed + len(read.documents)
         count = max(counted, seen) if read.more else seen
         if count != counted and self._on_counter_drift is not None:
             fresh = self._read_counter(namespace, query.filters, stats, consistent=True)
-            if fresh != count:
-                self._on_counter_drift(plan.view.name, fresh, count)
+            now = count
+            if fresh != count and beside and not read.more:
+                now = self._count_entries(plan, stats)
+            if fresh != now:
+                self._on_counter_drift(plan.view.name, fresh, now)
         return count
 
     @staticmethod
@@ -348,3 +434,9 @@ class SessionReader:
         if len(documents) > take:
             return _Read(documents[:take], more=True)
         return _Read(documents)
+
+
+def _add(stats: ReadStats, other: ReadStats) -> None:
+    """Adds what ``other`` metered to ``stats`` (every field is a running total)."""
+    for metered in fields(ReadStats):
+        setattr(stats, metered.name, getattr(stats, metered.name) + getattr(other, metered.name))
