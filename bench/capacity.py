@@ -95,6 +95,8 @@ class Call:
     params: dict[str, Any]
     response: dict[str, Any]
     seconds: float
+    started: float = 0.0
+    """``time.perf_counter()`` when the call began (calls on two threads may overlap)."""
 
 
 @dataclass
@@ -126,7 +128,7 @@ class Meter:
                 response = original(operation, params)
             finally:
                 elapsed = time.perf_counter() - started
-            self.calls.append(Call(operation, params, response, elapsed))
+            self.calls.append(Call(operation, params, response, elapsed, started))
             return response
 
         self.client._make_api_call = recording

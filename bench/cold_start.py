@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from bench.measuring import summary_ms
 from charging_sessions.routes import LIST_SESSIONS_PATH
 from local_toolkit import gateway, harness
 from local_toolkit.demo_data import generate_sessions
@@ -59,6 +60,7 @@ with open(os.environ["BENCH_RESULT_FILE"], "w") as _out:
         "statuses": _statuses,
         "max_rss_kb": _peak_kb,
         "moto_imported": "moto" in sys.modules,
+        "own_ms": globals().get("_own", []),
     }, _out)
 """
 
@@ -94,6 +96,55 @@ for _event in json.loads(os.environ["BENCH_EVENTS"]):
 """
     + _EPILOGUE
 )
+
+WARMUP = 20
+"""Requests a warm child serves before it measures (the first builds Powertools' validation models)."""
+_FUNCTION_LOOP = """\
+_statuses = []
+_answered = None
+for _event in json.loads(os.environ["BENCH_EVENTS"]):
+    _response = app.lambda_handler(_event, _Context())
+    _statuses.append(_response["statusCode"])
+    if _answered is None:
+        _answered = time.perf_counter()
+"""
+WARM = FUNCTION.replace(
+    _FUNCTION_LOOP,
+    f"""\
+_client = app.reader.client
+_original = _client._make_api_call
+_spans = []
+
+
+def _timed(operation, params):
+    began = time.perf_counter()
+    try:
+        return _original(operation, params)
+    finally:
+        _spans.append((began, time.perf_counter()))
+
+
+_client._make_api_call = _timed
+_own = []
+_statuses = []
+for _number, _event in enumerate(json.loads(os.environ["BENCH_EVENTS"]) * int(os.environ["BENCH_REPEAT"])):
+    _spans.clear()
+    _began = time.perf_counter()
+    _statuses.append(app.lambda_handler(_event, _Context())["statusCode"])
+    _wall = time.perf_counter() - _began
+    _waited, _reached = 0.0, float("-inf")
+    for _start, _end in sorted(_spans):  # calls on two threads overlap: their union is what the handler waited
+        if _end > _reached:
+            _waited += _end - max(_start, _reached)
+            _reached = _end
+    if _number >= {WARMUP}:
+        _own.append((_wall - _waited) * 1000)
+_answered = time.perf_counter()
+""",
+)
+"""A warm execution environment in a fresh process: the function's own time per request (wall time minus the time
+at least one DynamoDB call was in flight), with the emulation in another process (the parent's server, over HTTP),
+so that nothing but the function is in its heap, as in Lambda. Logs and metrics go to its stdout, as in Lambda."""
 
 BARE = (
     _PROLOGUE
@@ -136,6 +187,8 @@ class ChildRun:
     """Spawn to the end of the imports (and, for the bare handler, the client)."""
     max_rss_mb: float
     statuses: list[int]
+    own_ms: list[float]
+    """Per warm request, when the child measured its own time (``WARM``)."""
 
 
 def child_environment(endpoint: str) -> dict[str, str]:
@@ -151,10 +204,17 @@ def child_environment(endpoint: str) -> dict[str, str]:
     return environment
 
 
-def run_child(code: str, environment: Mapping[str, str], events: Sequence[dict[str, Any]] = ()) -> ChildRun:
+def run_child(
+    code: str, environment: Mapping[str, str], events: Sequence[dict[str, Any]] = (), *, repeat: int = 1
+) -> ChildRun:
     with tempfile.TemporaryDirectory() as directory:
         result_file = Path(directory) / "result.json"
-        env = dict(environment, BENCH_RESULT_FILE=str(result_file), BENCH_EVENTS=json.dumps(list(events)))
+        env = dict(
+            environment,
+            BENCH_RESULT_FILE=str(result_file),
+            BENCH_EVENTS=json.dumps(list(events)),
+            BENCH_REPEAT=str(repeat),
+        )
         spawned = time.perf_counter()
         completed = subprocess.run(  # noqa: S603 - our own interpreter and code
             [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
@@ -169,6 +229,7 @@ def run_child(code: str, environment: Mapping[str, str], events: Sequence[dict[s
         import_ms=(result["imported"] - spawned) * 1000,
         max_rss_mb=result["max_rss_kb"] / 1024,
         statuses=[int(status) for status in result["statuses"]],
+        own_ms=[float(ms) for ms in result["own_ms"]],
     )
 
 
@@ -182,8 +243,9 @@ def _median(runs: Sequence[ChildRun], attribute: str) -> float:
     return float(statistics.median(getattr(run, attribute) for run in runs))
 
 
-def measure(*, repetitions: int, sessions: int = 1_200) -> dict[str, Any]:
-    """Cold start of the function vs a bare boto3 handler vs the interpreter alone; peak RSS at take=1000."""
+def measure(*, repetitions: int, sessions: int = 1_200, warm_requests: int = 300) -> dict[str, Any]:
+    """Cold start of the function vs a bare boto3 handler vs the interpreter alone; peak RSS at take=1000; own time
+    per warm first page (``take=50``) in a process that holds only the function (``WARM``)."""
     server, endpoint = harness.start_emulation()
     try:
         with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL_DYNAMODB": endpoint}):
@@ -209,6 +271,9 @@ def measure(*, repetitions: int, sessions: int = 1_200) -> dict[str, Any]:
         big = [run_child(FUNCTION, environment, [_event("take=1000")] * 3) for _ in range(max(1, repetitions // 2))]
         if any(status != 200 for run in big for status in run.statuses):
             raise RuntimeError("the take=1000 child did not answer 200")
+        warm = run_child(WARM, environment, [_event("take=50")], repeat=WARMUP + warm_requests)
+        if any(status != 200 for status in warm.statuses):
+            raise RuntimeError("the warm child did not answer 200")
     finally:
         server.stop()
     function_ms = _median(runs["function"], "total_ms")
@@ -229,6 +294,8 @@ def measure(*, repetitions: int, sessions: int = 1_200) -> dict[str, Any]:
                 f.total_ms / b.total_ms for f, b in zip(runs["import_function"], runs["import_bare"], strict=True)
             )
         ),
+        "warm_own_ms": summary_ms([ms / 1000 for ms in warm.own_ms]),
+        "warm_requests": len(warm.own_ms),
         "runs_ms": {name: [round(run.total_ms, 1) for run in found] for name, found in runs.items()},
         "peak_rss_mb": {
             "function_take_1000": max(run.max_rss_mb for run in big),

@@ -114,3 +114,15 @@ def test_the_sync_loop_mirror_equals_the_table(result: dict[str, Any]) -> None:
     assert sync["resume"]["mirror_equals_table"] is True
     assert sync["sessions"] == sync["size"] + writes["new"]
     assert 0 < sync["resume"]["read_units"]["total"] < sync["first_sync"]["read_units"]["total"]
+
+
+def test_the_round_trip_comparison_reads_the_same_either_way(result: dict[str, Any]) -> None:
+    """Reading the counter beside the page changes when the calls wait, not which calls are made or what they read."""
+    trips = result["round_trips"]
+    before, beside = trips["counter_then_page"], trips["counter_beside_page"]
+    assert before["calls"] == beside["calls"] == 2
+    assert before["read_units"] == beside["read_units"] > 0
+    assert trips["round_trip_ms"] > 0 and "saved_ms" in trips
+    assert any(
+        target["name"].startswith("first page, ") and "round trips" in target["name"] for target in result["targets"]
+    )
