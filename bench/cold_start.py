@@ -66,6 +66,17 @@ with open(os.environ["BENCH_RESULT_FILE"], "w") as _out:
 
 INTERPRETER = _PROLOGUE + "_imported = _answered = time.perf_counter()\n_statuses = []\n" + _EPILOGUE
 
+_FUNCTION_LOOP = """\
+_statuses = []
+_answered = None
+for _event in json.loads(os.environ["BENCH_EVENTS"]):
+    _response = app.lambda_handler(_event, _Context())
+    _statuses.append(_response["statusCode"])
+    if _answered is None:
+        _answered = time.perf_counter()
+"""
+"""The function child's requests: each event once, the first answer's time noted."""
+
 FUNCTION = (
     _PROLOGUE
     + """\
@@ -86,28 +97,13 @@ class _Context:
         return 300_000  # the emulation is slow: as local_toolkit.gateway.LambdaContext
 
 
-_statuses = []
-_answered = None
-for _event in json.loads(os.environ["BENCH_EVENTS"]):
-    _response = app.lambda_handler(_event, _Context())
-    _statuses.append(_response["statusCode"])
-    if _answered is None:
-        _answered = time.perf_counter()
 """
+    + _FUNCTION_LOOP
     + _EPILOGUE
 )
 
 WARMUP = 20
 """Requests a warm child serves before it measures (the first builds Powertools' validation models)."""
-_FUNCTION_LOOP = """\
-_statuses = []
-_answered = None
-for _event in json.loads(os.environ["BENCH_EVENTS"]):
-    _response = app.lambda_handler(_event, _Context())
-    _statuses.append(_response["statusCode"])
-    if _answered is None:
-        _answered = time.perf_counter()
-"""
 WARM = FUNCTION.replace(
     _FUNCTION_LOOP,
     f"""\
