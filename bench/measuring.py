@@ -32,8 +32,13 @@ class RepetitionPlan(Protocol):
     def budget_seconds(self) -> float: ...
 
 
+_STARTED = time.perf_counter()
+
+
 def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """A line on stderr, stamped with the minutes and seconds since the benchmark started."""
+    elapsed = int(time.perf_counter() - _STARTED)
+    print(f"[{elapsed // 60:02d}:{elapsed % 60:02d}] {message}", file=sys.stderr, flush=True)
 
 
 @dataclass
