@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 
@@ -18,6 +18,12 @@ class ReadStats:
     retries: int = 0
     """Attempts the SDK retried (throttling, 5xx) before a call succeeded."""
     dynamodb_seconds: float = 0.0
+
+    def add(self, other: ReadStats) -> None:
+        """Adds what ``other`` metered (another thread's calls for the same listing): every field is a running
+        total."""
+        for metered in fields(self):
+            setattr(self, metered.name, getattr(self, metered.name) + getattr(other, metered.name))
 
 
 def consumed_units(response: Mapping[str, Any]) -> float:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ..models import ChargingSession
@@ -195,7 +195,7 @@ class SessionReader:
             counter.exception()  # wait; the read's error is the one raised
             raise
         counted, counter_stats = counter.result()
-        _add(stats, counter_stats)
+        stats.add(counter_stats)
         return self._page(namespace, query, plan, counted, start, read, after, stats, beside=True)
 
     def _page(
@@ -434,9 +434,3 @@ class SessionReader:
         if len(documents) > take:
             return _Read(documents[:take], more=True)
         return _Read(documents)
-
-
-def _add(stats: ReadStats, other: ReadStats) -> None:
-    """Adds what ``other`` metered to ``stats`` (every field is a running total)."""
-    for metered in fields(ReadStats):
-        setattr(stats, metered.name, getattr(stats, metered.name) + getattr(other, metered.name))
