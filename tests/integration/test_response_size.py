@@ -11,7 +11,7 @@ import pytest
 
 from charging_sessions.answers import DEFAULT_BUDGET_BYTES, MAX_LAMBDA_RESPONSE_BYTES
 from charging_sessions.query import SessionQuery
-from charging_sessions.storage.reader import MEGABYTES_HELD_PER_ANSWER
+from charging_sessions.storage.view_calls import MEGABYTES_HELD_PER_ANSWER
 from charging_sessions.storage.write_limits import stored_document
 from charging_sessions.storage.writer import SessionWriter
 from local_toolkit.gateway import LambdaContext

@@ -12,7 +12,8 @@ from charging_sessions.query import SessionQuery
 from charging_sessions.storage.items import session_item
 from charging_sessions.storage.plan import next_limit
 from charging_sessions.storage.positions import Resume
-from charging_sessions.storage.reader import MEGABYTES_HELD_PER_ANSWER, READ_BUDGET_UNITS, SessionReader
+from charging_sessions.storage.reader import SessionReader
+from charging_sessions.storage.view_calls import MEGABYTES_HELD_PER_ANSWER, READ_BUDGET_UNITS
 from charging_sessions.storage.write_limits import stored_document
 from charging_sessions.time_range import TimeRange
 from tests.factories import make_session

@@ -13,19 +13,17 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..models import ChargingSession
 from ..query import SessionFilter, SessionQuery, Sort
 from ..time_range import canonical_instant
-from .dynamodb_json import Item, from_item
-from .items import counter_value
-from .keys import counter_key
-from .metering import ReadStats, consumed_units, metered_call
-from .plan import ReadPlan, next_limit, page_view, plan_count, plan_count_on_filters_view, plan_page
-from .positions import Resume, entry_position, item_start_key, position_start_key
-from .requests import COUNTER_PROJECTION, ItemFilter, view_query
+from .metering import ReadStats
+from .plan import ReadPlan, plan_count, plan_count_on_filters_view, plan_page
+from .positions import Resume, entry_position, position_start_key
+from .requests import ItemFilter
 from .stored_items import ForeignItemHook, InvalidItemHook, answerable
+from .view_calls import PageRead, Start, ViewCalls
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -33,12 +31,6 @@ if TYPE_CHECKING:
 DriftHook = Callable[[str, int, int], None]
 """Called with the view, the counter's value and the count the read proved, when they disagree."""
 
-MEGABYTES_HELD_PER_ANSWER = 6
-"""A page read stops once it holds this many megabytes of matching items: more than one answer can carry
-(``answers.DEFAULT_BUDGET_BYTES``); the page then continues where the read stopped (``docs/storage.md``)."""
-READ_BUDGET_UNITS = 256.0
-"""Read units a page's read may spend on entries its filter drops (2 MB of eventually consistent reads): past it the
-page ends, shorter, and resumes after the last entry passed over (``docs/storage.md``, "Reading")."""
 MAX_SKIP_WITHOUT_KEYS = 5_000
 """The deepest ``skip`` on a view without a keys-only twin (every filter's view, and any read behind a filter):
 there skipping reads whole items (``docs/storage.md``, "Reading"); deeper, a cursor costs the same at any depth."""
@@ -76,30 +68,7 @@ class SessionPage:
     read_cut: bool = False
     """The read stopped short of ``take``: it already held more than one answer can carry."""
     budget_cut: bool = False
-    """The read stopped short of ``take``: it spent :data:`READ_BUDGET_UNITS` on entries its filter dropped."""
-
-
-@dataclass(frozen=True)
-class _Start:
-    """Where a page's read starts: after ``key`` (``None``: at the view's start), ``passed`` entries skipped to
-    get there, and whether the view may hold more."""
-
-    key: Item | None = None
-    passed: int = 0
-    more: bool = True
-
-
-@dataclass(frozen=True)
-class _Read:
-    """The documents a page's read returned, whether more follow, whether the read stopped short of ``take`` (holding
-    an answer's worth, or out of budget), and where a read stopped by its budget resumes."""
-
-    documents: list[dict[str, Any]] = field(default_factory=list)
-    more: bool = False
-    cut: bool = False
-    budget_cut: bool = False
-    passed_to: dict[str, Any] | None = None
-    """The last entry a read stopped by its budget passed over (plain form): the next page starts after it."""
+    """The read stopped short of ``take``: it spent ``view_calls.READ_BUDGET_UNITS`` on entries its filter dropped."""
 
 
 class SessionReader:
@@ -120,6 +89,7 @@ class SessionReader:
         """``counter_beside_page=False`` reads the counter before the page, one round trip after the other (the
         benchmark's comparison)."""
         self._client = client
+        self._calls = ViewCalls(client, table_name)
         self._counter_beside_page = counter_beside_page
         self._beside: ThreadPoolExecutor | None = None  # started by the first read that uses it
         self._table = table_name
@@ -172,7 +142,7 @@ class SessionReader:
             return SessionPage([], counted, plan.view.name, stats, resume=unchanged if feed else None)
         start = self._start(plan, namespace, skip, after, stats)
         remaining = counted - skip if query.ranged else None  # a range's count is exact: no more can follow
-        read = self._read(plan, start, take, stats, remaining) if start.more else _Read()
+        read = self._calls.read(plan, start, take, stats, remaining) if start.more else PageRead()
         return self._page(namespace, query, plan, counted, start, read, after, stats)
 
     def _page_beside_counter(
@@ -190,7 +160,7 @@ class SessionReader:
         both; when the read fails, the counter's call is waited for too (no call outlives its request)."""
         try:
             start = self._start(plan, namespace, skip, after, stats)
-            read = self._read(plan, start, take, stats) if start.more else _Read()
+            read = self._calls.read(plan, start, take, stats) if start.more else PageRead()
         except BaseException:
             counter.exception()  # wait; the read's error is the one raised
             raise
@@ -204,8 +174,8 @@ class SessionReader:
         query: SessionQuery,
         plan: ReadPlan,
         counted: int,
-        start: _Start,
-        read: _Read,
+        start: Start,
+        read: PageRead,
         after: Resume | None,
         stats: ReadStats,
         *,
@@ -259,7 +229,7 @@ class SessionReader:
 
     def _counter_on_its_own(self, namespace: str, filters: SessionFilter) -> tuple[int, ReadStats]:
         own = ReadStats()  # the page's stats belong to the other thread: merged once both are done
-        return self._read_counter(namespace, filters, own), own
+        return self._calls.read_counter(namespace, filters, own), own
 
     def _count(self, namespace: str, query: SessionQuery, stats: ReadStats) -> int:
         """How many sessions the query selects: the view's counter (one GetItem), or, with a time range, counted
@@ -268,23 +238,18 @@ class SessionReader:
         their view confirms a zero), else the smaller of that and the range (its keys counted on the twin)."""
         plan = plan_count(namespace, query)
         if plan is None:
-            return self._read_counter(namespace, query.filters, stats)
+            return self._calls.read_counter(namespace, query.filters, stats)
         if not (query.updated.given and query.filters.as_dict()):
-            return self._count_entries(plan, stats)
-        selected = self._read_counter(namespace, query.filters, stats)
+            return self._calls.count_entries(plan, stats)
+        selected = self._calls.read_counter(namespace, query.filters, stats)
         own = plan_count_on_filters_view(namespace, query)
-        if selected == 0 and self._view_is_empty(own, stats):
+        if selected == 0 and self._calls.view_is_empty(own, stats):
             return 0
         if selected > FEW_SESSIONS:
-            in_range = self._count_entries(replace(plan, item_filter=ItemFilter()), stats)  # keys only: cheap
+            in_range = self._calls.count_entries(replace(plan, item_filter=ItemFilter()), stats)  # keys only: cheap
             if in_range < selected:
-                return self._count_entries(plan, stats)
-        return self._count_entries(own, stats)
-
-    def _view_is_empty(self, plan: ReadPlan, stats: ReadStats) -> bool:
-        """Whether the plan's partition holds no entry at all (one ``Select=COUNT, Limit=1`` Query, no filter)."""
-        probe = view_query(self._table, plan.view, plan.partition)
-        return int(metered_call(stats, self._client.query, **probe, Select="COUNT", Limit=1)["Count"]) == 0
+                return self._calls.count_entries(plan, stats)
+        return self._calls.count_entries(own, stats)
 
     def _known_empty(self, namespace: str, query: SessionQuery, counted: int, skip: int, stats: ReadStats) -> bool:
         """Whether the page is known to hold nothing, so that it is not read: a range's count (exact, counted over its
@@ -294,16 +259,16 @@ class SessionReader:
         if query.ranged:
             return counted == 0 or (query.sort is Sort.NEWEST_FIRST and skip >= counted)
         if query.sort is Sort.UPDATED and query.filters.as_dict() and counted == 0:
-            return self._view_is_empty(plan_count_on_filters_view(namespace, query), stats)
+            return self._calls.view_is_empty(plan_count_on_filters_view(namespace, query), stats)
         return False
 
-    def _start(self, plan: ReadPlan, namespace: str, skip: int, after: Resume | None, stats: ReadStats) -> _Start:
+    def _start(self, plan: ReadPlan, namespace: str, skip: int, after: Resume | None, stats: ReadStats) -> Start:
         """Where the page's read starts: after a cursor's position, after ``skip`` entries, or at the start."""
         if after is not None and after.after is not None:
-            return _Start(position_start_key(plan.view, namespace, plan.partition, after.after))
+            return Start(position_start_key(plan.view, namespace, plan.partition, after.after))
         if skip:
-            return self._skip(plan, skip, stats)
-        return _Start()
+            return self._calls.skip(plan, skip, stats)
+        return Start()
 
     def _prove_count(
         self,
@@ -311,8 +276,8 @@ class SessionReader:
         query: SessionQuery,
         plan: ReadPlan,
         counted: int,
-        start: _Start,
-        read: _Read,
+        start: Start,
+        read: PageRead,
         stats: ReadStats,
         *,
         proves: bool,
@@ -332,17 +297,17 @@ class SessionReader:
         seen = start.passed + len(read.documents)
         count = max(counted, seen) if read.more else seen
         if count != counted and self._on_counter_drift is not None:
-            fresh = self._read_counter(namespace, query.filters, stats, consistent=True)
+            fresh = self._calls.read_counter(namespace, query.filters, stats, consistent=True)
             now = count
             if fresh != count and beside and not read.more:
-                now = self._count_entries(plan, stats)
+                now = self._calls.count_entries(plan, stats)
             if fresh != now:
                 self._on_counter_drift(plan.view.name, fresh, now)
         return count
 
     @staticmethod
     def _resume(
-        query: SessionQuery, plan: ReadPlan, read: _Read, entry_positions: list[dict[str, str]]
+        query: SessionQuery, plan: ReadPlan, read: PageRead, entry_positions: list[dict[str, str]]
     ) -> Resume | None:
         """Where the next page starts: after the last entry the read passed over when its budget stopped it, else
         after the page's last entry while more follow; in the feed, once the read reached the settle boundary, at the
@@ -354,83 +319,3 @@ class SessionReader:
         if query.sort is Sort.UPDATED:
             return Resume(from_time=plan.key_range.end)
         return None
-
-    # ------------------------------------------------------------------ DynamoDB
-
-    def _read_counter(
-        self, namespace: str, filters: SessionFilter, stats: ReadStats, *, consistent: bool = False
-    ) -> int:
-        view = page_view(Sort.NEWEST_FIRST, filters)
-        key = counter_key(namespace, view, filters.user_id, filters.charger_id, filters.status)
-        request = {"TableName": self._table, "Key": key, "ConsistentRead": consistent, **COUNTER_PROJECTION}
-        response = metered_call(stats, self._client.get_item, **request)
-        return max(counter_value(response.get("Item")), 0)
-
-    def _count_entries(self, plan: ReadPlan, stats: ReadStats) -> int:
-        """How many entries the plan selects: ``Select=COUNT`` over the range's keys (the view's KEYS_ONLY twin
-        where the plan needs no filter), following ``LastEvaluatedKey`` to the range's end."""
-        if plan.key_range.empty:
-            return 0
-        request = plan.request(self._table, keys_only=plan.keys_only)
-        request["Select"] = "COUNT"
-        counted = 0
-        while True:
-            response = metered_call(stats, self._client.query, **request)
-            counted += int(response["Count"])
-            if "LastEvaluatedKey" not in response:
-                return counted
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-
-    def _skip(self, plan: ReadPlan, skip: int, stats: ReadStats) -> _Start:
-        """Pass over the first ``skip`` entries the plan selects by counting keys, not reading items (on the view's
-        KEYS_ONLY twin when the plan allows it). With a filter, ``Count`` counts the entries that match and
-        ``Limit`` the entries passed over, so the count never overshoots ``skip``."""
-        keys_only = plan.keys_only
-        request = plan.request(self._table, keys_only=keys_only)
-        request["Select"] = "COUNT"
-        passed = 0
-        while passed < skip:
-            response = metered_call(stats, self._client.query, **request, Limit=skip - passed)
-            passed += int(response["Count"])
-            last_key = response.get("LastEvaluatedKey")
-            if last_key is None:
-                return _Start(None, passed, more=False)
-            request["ExclusiveStartKey"] = last_key
-        start: Item = request["ExclusiveStartKey"]
-        return _Start(item_start_key(plan.view, start, plan.partition) if keys_only else start, passed)
-
-    def _read(self, plan: ReadPlan, start: _Start, take: int, stats: ReadStats, remaining: int | None = None) -> _Read:
-        """Up to ``take`` items the plan selects after the start, in its order. The read asks for one item more than
-        the page, so that a page that ends with the view says so, and stops early when it holds the ``remaining``
-        entries known to follow. Behind a filter each call's ``Limit`` comes from :func:`next_limit`; the read ends
-        early once it holds :data:`MEGABYTES_HELD_PER_ANSWER`, or once it spent :data:`READ_BUDGET_UNITS` on entries
-        the filter dropped."""
-        request = plan.request(self._table)
-        if start.key is not None:
-            request["ExclusiveStartKey"] = start.key
-        documents: list[dict[str, Any]] = []
-        scanned = 0
-        held = 0.0  # megabytes of items held: of each call DynamoDB ended at 1 MB, the share that matched
-        dropped = 0.0  # read units spent on entries the filter dropped
-        limit = take + 1
-        while len(documents) <= take:
-            response = metered_call(stats, self._client.query, **request, Limit=limit)
-            items = response["Items"]
-            documents.extend(from_item(item) for item in items)
-            passed = int(response.get("ScannedCount", len(items)))
-            dropped += consumed_units(response) * (1 - len(items) / max(passed, 1))
-            last_key = response.get("LastEvaluatedKey")
-            if last_key is None or (remaining is not None and len(documents) >= remaining):
-                break
-            request["ExclusiveStartKey"] = last_key
-            scanned += passed
-            if passed < limit:  # DynamoDB ended the call at 1 MB, not at Limit
-                held += len(items) / max(passed, 1)
-                if held >= MEGABYTES_HELD_PER_ANSWER and documents:
-                    return _Read(documents, more=True, cut=True)
-            if dropped > READ_BUDGET_UNITS and len(documents) <= take:
-                return _Read(documents, more=True, budget_cut=True, passed_to=from_item(last_key))
-            limit = next_limit(take + 1 - len(documents), scanned, len(documents))
-        if len(documents) > take:
-            return _Read(documents[:take], more=True)
-        return _Read(documents)
