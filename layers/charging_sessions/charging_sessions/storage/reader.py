@@ -92,7 +92,6 @@ class SessionReader:
         self._calls = ViewCalls(client, table_name)
         self._counter_beside_page = counter_beside_page
         self._beside: ThreadPoolExecutor | None = None  # started by the first read that uses it
-        self._table = table_name
         self._on_invalid_item = on_invalid_item
         self._on_foreign_item = on_foreign_item
         self._on_counter_drift = on_counter_drift
