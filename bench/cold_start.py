@@ -107,6 +107,8 @@ WARMUP = 20
 WARM = FUNCTION.replace(
     _FUNCTION_LOOP,
     f"""\
+from bench.measuring import time_in_spans
+
 _client = app.reader.client
 _original = _client._make_api_call
 _spans = []
@@ -128,13 +130,8 @@ for _number, _event in enumerate(json.loads(os.environ["BENCH_EVENTS"]) * int(os
     _began = time.perf_counter()
     _statuses.append(app.lambda_handler(_event, _Context())["statusCode"])
     _wall = time.perf_counter() - _began
-    _waited, _reached = 0.0, float("-inf")
-    for _start, _end in sorted(_spans):  # calls on two threads overlap: their union is what the handler waited
-        if _end > _reached:
-            _waited += _end - max(_start, _reached)
-            _reached = _end
-    if _number >= {WARMUP}:
-        _own.append((_wall - _waited) * 1000)
+    if _number >= {WARMUP}:  # calls on two threads overlap: their union is what the handler waited
+        _own.append((_wall - time_in_spans(_spans)) * 1000)
 _answered = time.perf_counter()
 """,
 )

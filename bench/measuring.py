@@ -8,7 +8,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import ModuleType
@@ -123,16 +123,21 @@ class Measured:
         }
 
 
-def time_in_calls(calls: Sequence[Any]) -> float:
-    """Seconds during which at least one of ``calls`` was in flight: a counter read beside its page's Query (on
+def time_in_spans(spans: Iterable[tuple[float, float]]) -> float:
+    """Seconds covered by at least one of the ``(began, ended)`` spans: a counter read beside its page's Query (on
     another thread) overlaps it, and the overlap is waited for once. Own time is wall time minus this."""
     total = 0.0
     reached = float("-inf")
-    for began, ended in sorted((call.started, call.started + call.seconds) for call in calls):
+    for began, ended in sorted(spans):
         if ended > reached:
             total += ended - max(began, reached)
             reached = ended
     return total
+
+
+def time_in_calls(calls: Sequence[Any]) -> float:
+    """Seconds during which at least one of ``calls`` (the meter's) was in flight."""
+    return time_in_spans((call.started, call.started + call.seconds) for call in calls)
 
 
 def repeat(
