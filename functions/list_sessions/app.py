@@ -4,12 +4,19 @@ A declaration and a call: the edge admits the caller, Powertools validates the p
 declares, the listing reads and answers.
 """
 
+# ruff: noqa: E402 - two settings must come before the first import of pydantic and Powertools (below)
 import os
 
 # pydantic looks for plugins by reading every installed distribution's entry points when the first model is built
 # (Powertools builds one at import): ~30 ms of each cold start for plugins this function does not use. An operator
 # who wants one sets PYDANTIC_DISABLE_PLUGINS themselves (README, "Configuration").
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+# Powertools' event_handler and data_classes packages import every resolver and event class they have (asyncio among
+# them) when imported; this function uses one of each. Their names now load from their submodules on first use.
+from charging_sessions import lazy_packages
+
+lazy_packages.defer_all()
 
 from typing import TYPE_CHECKING, Any
 
