@@ -77,10 +77,27 @@ def test_timestamps_are_answered_in_utc_with_milliseconds(given: Any, expected: 
     assert ChargingSession.model_validate(minimal_session(createdAt=given)).createdAt == expected
 
 
-@pytest.mark.parametrize("value", ["2026-01-01T10:00:00", "yesterday", "2026-13-01T00:00:00Z", 12])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-01-01T10:00:00",
+        "yesterday",
+        "2026-13-01T00:00:00Z",
+        12,
+        # the canonical form inside other text: the fast check is anchored, and the parser refuses the rest
+        "x2026-01-01T10:00:00.000Z",
+        "2026-01-01T10:00:00.000Zx",
+        "2026-01-01T10:00:00.000Z\n",
+        "2026-01-01T10:00:00.000Z 2026-01-02T10:00:00.000Z",
+    ],
+)
 def test_timestamps_without_zone_or_unparseable_are_refused(value: Any) -> None:
     with pytest.raises(ValidationError):
         ChargingSession.model_validate(minimal_session(createdAt=value))
+    with pytest.raises(ValidationError):
+        ChargingSession.model_validate(
+            minimal_session(chargingIntent=minimal_session()["chargingIntent"] | {"updatedAt": value})
+        )
 
 
 @pytest.mark.parametrize(

@@ -56,11 +56,18 @@ def canonical_timestamp(value: Any) -> Any:
     return value
 
 
-Timestamp = Annotated[str, BeforeValidator(canonical_timestamp), WithJsonSchema({"type": "string"})]
+_Canonical = (
+    Annotated[str, StringConstraints(pattern=f"^{_CANONICAL_TIMESTAMP.pattern}$")]
+    | Annotated[str, BeforeValidator(canonical_timestamp)]
+)
+"""A timestamp already in the canonical form (what our writers store) passes pydantic-core's own check without a
+call into Python; any other form goes on to :func:`canonical_timestamp`, in that order (``left_to_right``)."""
+
+Timestamp = Annotated[_Canonical, Field(union_mode="left_to_right"), WithJsonSchema({"type": "string"})]
 """A point in time, always answered in ISO 8601 UTC with milliseconds (the page types it as a plain string)."""
 
 DateTime = Annotated[
-    str, BeforeValidator(canonical_timestamp), WithJsonSchema({"type": "string", "format": "date-time"})
+    _Canonical, Field(union_mode="left_to_right"), WithJsonSchema({"type": "string", "format": "date-time"})
 ]
 """Same as :data:`Timestamp`, for the fields the page marks ``format: date-time``."""
 
