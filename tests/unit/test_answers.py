@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from charging_sessions.answers import DEFAULT_BUDGET_BYTES, Answer, Shape, encoded_size, fit_page, render
-from charging_sessions.compression import base64_size, gzip_bytes
+from charging_sessions.compression import MAX_ENCODED_BYTES_PER_CHAR, base64_size, gzip_bytes, surely_fits
 from charging_sessions.models import ChargingSession, ListChargingSessionsResponse, dump_json
 from charging_sessions.negotiation import MediaType
 from charging_sessions.storage.metering import ReadStats
@@ -57,6 +57,23 @@ def test_the_body_is_what_the_response_model_serializes(count: int) -> None:
 def test_the_budget_counts_the_runtime_escaping() -> None:
     text = '"\\€'
     assert encoded_size(text) == len(json.dumps(text)) == 2 + 2 + 2 + 6
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=40), max_size=6), st.integers(min_value=0, max_value=3_000))
+def test_a_page_said_to_surely_fit_fits_as_measured(pieces: list[str], budget: int) -> None:
+    """The one-sum bound never admits what measuring piece by piece would cut: every character escaped at its
+    worst (control characters, quotes, astral code points) stays within it."""
+    measured = sum(len(json.dumps(piece)) + 1 for piece in pieces)
+    assert all(encoded_size(piece) <= MAX_ENCODED_BYTES_PER_CHAR * len(piece) + 2 for piece in pieces)
+    if surely_fits(pieces, budget):
+        assert measured <= budget
+
+
+def test_the_worst_character_takes_the_bound() -> None:
+    assert encoded_size("\U0001f600") == 2 + MAX_ENCODED_BYTES_PER_CHAR  # a surrogate pair of escapes
+    assert not surely_fits(["\U0001f600"], 2 + MAX_ENCODED_BYTES_PER_CHAR)
+    assert surely_fits(["\U0001f600"], 3 + MAX_ENCODED_BYTES_PER_CHAR)
 
 
 def test_a_page_ends_before_the_session_that_would_pass_the_budget() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from .compression import MIN_GZIP_BYTES, GzipSize, IdentitySize, encoded_size
+from .compression import MIN_GZIP_BYTES, GzipSize, IdentitySize, encoded_size, surely_fits
 from .csv_export import CSV_CONTENT_TYPE, columns_for, csv_header, csv_row
 from .models import ChargingSession, ListChargingSessionsResponse, dump_json
 from .negotiation import MediaType
@@ -93,7 +93,7 @@ def fit_page(
     shape = shape or Shape()
     render_piece = piece_renderer(shape)
     pieces = [render_piece(session) for session in page.sessions]
-    kept = _fitting(pieces, IdentitySize(), budget)
+    kept = len(pieces) if surely_fits(pieces, budget) else _fitting(pieces, IdentitySize(), budget)
     if kept < len(pieces) and shape.gzip:
         kept = _fitting(pieces, GzipSize(), budget)
     cut_at = kept if kept < len(pieces) else None

@@ -32,6 +32,18 @@ def base64_size(length: int) -> int:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # what json.dumps escapes in ASCII besides " and \\
 
 
+MAX_ENCODED_BYTES_PER_CHAR = 12
+"""The most one character of a text takes as a JSON string in ASCII: a code point beyond the BMP is written as a
+surrogate pair of escapes (``\\ud83d\\ude00``, 12 bytes); any other character takes at most 6 (``\\u001f``)."""
+
+
+def surely_fits(pieces: list[str], budget: int) -> bool:
+    """Whether ``pieces`` and their separators fit ``budget`` as sent however each is escaped: the bound
+    :data:`MAX_ENCODED_BYTES_PER_CHAR` gives, without measuring each piece. A take=50 page is about 1% of the
+    budget, so most pages are fitted with this one sum."""
+    return sum(len(piece) for piece in pieces) * MAX_ENCODED_BYTES_PER_CHAR + 3 * len(pieces) <= budget
+
+
 def encoded_size(text: str) -> int:
     """Bytes ``text`` takes as a JSON string in the runtime's response document (ASCII-escaped). ASCII text without
     control characters (a JSON piece always is: its own escapes are plain characters) is counted without encoding

