@@ -17,6 +17,9 @@ def test_the_tag_cannot_be_recut() -> None:
     """Moving text between the parts changes the tag (the parts are encoded, not concatenated)."""
     assert entity_tag("a", {"userId": "b"}, "c") != entity_tag("a", {"userId": "bc"}, "")
     assert entity_tag("a", {}, "x") == entity_tag("a", {"userId": None}, "x")  # an absent parameter is absent
+    # the body follows a complete JSON array: text that looks like the array's end is still the body's
+    assert entity_tag("a", {}, ']["a",{}]') != entity_tag("a", {}, "") != entity_tag('a"]', {}, "")
+    assert entity_tag("a", {"userId": "b"}, "") != entity_tag("a", {}, '{"userId":"b"}')
 
 
 def test_none_match_rule() -> None:

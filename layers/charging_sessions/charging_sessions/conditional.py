@@ -18,12 +18,14 @@ QueryValue = str | int | None
 def entity_tag(namespace: str, query: Mapping[str, QueryValue], body: str) -> str:
     """The strong entity tag (quoted) of ``body`` answered to ``query`` in ``namespace``.
 
-    The three parts are encoded as one JSON array (sorted keys, absent parameters left out), so no namespace,
-    query and body can be re-cut into another's: the hash input determines each part."""
+    The hash reads the namespace and the query as one JSON array (sorted keys, absent parameters left out), then the
+    body as it is. A JSON text ends where its closing bracket says, so no namespace, query and body can be re-cut
+    into another's; and the body, most of the input, is hashed without being escaped into a JSON string first."""
     given = {name: value for name, value in query.items() if value is not None}
-    text = json.dumps([namespace, given, body], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return '"' + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii") + '"'
+    head = json.dumps([namespace, given], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(head.encode("utf-8"))
+    digest.update(body.encode("utf-8"))
+    return '"' + base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii") + '"'
 
 
 MAX_LISTED_TAGS = 64
