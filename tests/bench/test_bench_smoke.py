@@ -122,7 +122,8 @@ def test_the_round_trip_comparison_reads_the_same_either_way(result: dict[str, A
     before, beside = trips["counter_then_page"], trips["counter_beside_page"]
     assert before["calls"] == beside["calls"] == 2
     assert before["read_units"] == beside["read_units"] > 0
-    assert trips["round_trip_ms"] > 0 and "saved_ms" in trips
+    assert trips["round_trip_ms"] > 0 and "saved_ms" in trips and "saved_ms_paired" in trips
+    assert before["repetitions"] == beside["repetitions"] > 0  # interleaved: one request each way per repetition
     assert any(
         target["name"].startswith("first page, ") and "round trips" in target["name"] for target in result["targets"]
     )
