@@ -140,33 +140,49 @@ def time_in_calls(calls: Sequence[Any]) -> float:
     return time_in_spans((call.started, call.started + call.seconds) for call in calls)
 
 
-def repeat(
-    action: Callable[[], tuple[float, list[str], int]],
+Action = Callable[[], tuple[float, list[str], int]]
+"""One timed request: its wall time, the ids it answered and its count."""
+
+
+def repeat(action: Action, meter: Any, *, repetitions: int, min_repetitions: int, budget_seconds: float) -> Measured:
+    """Run ``action`` (which times itself and answers its wall time, ids and count) repeatedly, with the
+    DynamoDB calls made within each run; stop early once the budget is spent."""
+    return repeat_interleaved(
+        {"": action}, meter, repetitions=repetitions, min_repetitions=min_repetitions, budget_seconds=budget_seconds
+    )[""]
+
+
+def repeat_interleaved(
+    actions: Mapping[str, Action],
     meter: Any,
     *,
     repetitions: int,
     min_repetitions: int,
     budget_seconds: float,
-) -> Measured:
-    """Run ``action`` (which times itself and answers its wall time, ids and count) repeatedly, with the
-    DynamoDB calls made within each run; stop early once the budget is spent."""
+) -> dict[str, Measured]:
+    """:func:`repeat` for several actions compared with each other: each repetition runs every action once, in turn,
+    so a drift in the machine's speed hits them alike. The budget is per action."""
     from bench.capacity import cost_of
 
     meter.take()
-    walls: list[float] = []
-    dynamodb: list[float] = []
-    calls: list[Any] = []
-    ids: list[str] = []
-    count = -1
+    walls: dict[str, list[float]] = {name: [] for name in actions}
+    dynamodb: dict[str, list[float]] = {name: [] for name in actions}
+    last: dict[str, tuple[list[str], int, list[Any]]] = {}
     started = time.perf_counter()
     for repetition in range(repetitions):
-        wall, ids, count = action()
-        calls = meter.take()
-        walls.append(wall)
-        dynamodb.append(time_in_calls(calls))
-        if repetition + 1 >= min_repetitions and time.perf_counter() - started > budget_seconds:
+        for name, action in actions.items():
+            wall, ids, count = action()
+            calls = meter.take()
+            walls[name].append(wall)
+            dynamodb[name].append(time_in_calls(calls))
+            last[name] = (ids, count, calls)
+        spent = time.perf_counter() - started
+        if repetition + 1 >= min_repetitions and spent > budget_seconds * len(actions):
             break
-    return Measured(ids, count, walls, dynamodb, cost_of(calls, meter), calls)
+    measured: dict[str, Measured] = {}
+    for name, (ids, count, calls) in last.items():
+        measured[name] = Measured(ids, count, walls[name], dynamodb[name], cost_of(calls, meter), calls)
+    return measured
 
 
 @dataclass
@@ -197,14 +213,15 @@ class HandlerTimer:
         body: dict[str, Any] = json.loads(response["body"])
         return wall, body
 
-    def measure(self, meter: Any, mode: RepetitionPlan) -> Measured:
-        def once() -> tuple[float, list[str], int]:
-            wall, body = self.call()
-            return wall, [session["id"] for session in body["chargingSessions"]], int(body["count"])
+    def once(self) -> tuple[float, list[str], int]:
+        """One call with the timer's query (an :data:`Action`): its wall time, the ids answered and the count."""
+        wall, body = self.call()
+        return wall, [session["id"] for session in body["chargingSessions"]], int(body["count"])
 
-        once()  # warm: the first call of a route builds Powertools' validation models
+    def measure(self, meter: Any, mode: RepetitionPlan) -> Measured:
+        self.once()  # warm: the first call of a route builds Powertools' validation models
         return repeat(
-            once,
+            self.once,
             meter,
             repetitions=mode.repetitions,
             min_repetitions=mode.min_repetitions,

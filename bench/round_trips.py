@@ -13,7 +13,7 @@ import time
 from types import ModuleType
 from typing import Any
 
-from bench.measuring import TAKE, BenchClock, HandlerTimer, Measured, RepetitionPlan, time_in_calls
+from bench.measuring import TAKE, Action, BenchClock, HandlerTimer, RepetitionPlan, repeat_interleaved
 
 ROUND_TRIP_MS = 4.0
 """A DynamoDB round trip inside a region, as simulated here (DynamoDB answers in single-digit milliseconds)."""
@@ -34,54 +34,50 @@ def measure(
 ) -> dict[str, Any]:
     """The first page (``take=50``, no filter) of ``namespace`` both ways, interleaved (one request each way per
     repetition, so the machine's drift hits both alike); the function's reader is restored after."""
-    from bench.capacity import cost_of
     from charging_sessions.listing import build_reader
 
     client = function.reader.client
     settings = function.settings.model_copy(update={"table_name": table})
-    readers = {
-        name: build_reader(client, settings, clock=clock, counter_beside_page=beside)
-        for name, beside in (("counter_then_page", False), ("counter_beside_page", True))
-    }
     timer = HandlerTimer(function, namespace, {"take": str(TAKE)})
+
+    def with_reader(beside: bool) -> Action:
+        reader = build_reader(client, settings, clock=clock, counter_beside_page=beside)
+
+        def once() -> tuple[float, list[str], int]:
+            setattr(function, "reader", reader)  # noqa: B010 - the handler's global
+            return timer.once()
+
+        return once
+
+    actions = {"counter_then_page": with_reader(False), "counter_beside_page": with_reader(True)}
     delay = SimulatedRoundTrip(ROUND_TRIP_MS)
     saved = function.reader
-    walls: dict[str, list[float]] = {name: [] for name in readers}
-    waits: dict[str, list[float]] = {name: [] for name in readers}
-    last: dict[str, tuple[list[str], int, list[Any]]] = {}
     client.meta.events.register_first("before-send.dynamodb", delay)
     try:
-        for reader in readers.values():  # warm each reader once
-            setattr(function, "reader", reader)  # noqa: B010 - the handler's global
-            timer.call()
-        meter.take()
-        started = time.perf_counter()
-        for repetition in range(mode.repetitions):
-            for name, reader in readers.items():
-                setattr(function, "reader", reader)  # noqa: B010
-                wall, body = timer.call()
-                calls = meter.take()
-                walls[name].append(wall)
-                waits[name].append(time_in_calls(calls))
-                last[name] = ([session["id"] for session in body["chargingSessions"]], int(body["count"]), calls)
-            if repetition + 1 >= mode.min_repetitions and time.perf_counter() - started > 2 * mode.budget_seconds:
-                break
+        for action in actions.values():  # warm each reader once
+            action()
+        measured = repeat_interleaved(
+            actions,
+            meter,
+            repetitions=mode.repetitions,
+            min_repetitions=mode.min_repetitions,
+            budget_seconds=mode.budget_seconds,
+        )
     finally:
         client.meta.events.unregister("before-send.dynamodb", delay)
         setattr(function, "reader", saved)  # noqa: B010
-    result: dict[str, Any] = {"round_trip_ms": ROUND_TRIP_MS, "namespace": namespace, "take": TAKE}
-    for name in readers:
-        ids, count, calls = last[name]
-        measured = Measured(ids, count, walls[name], waits[name], cost_of(calls, meter), calls).as_dict()
-        result[name] = {
-            key: measured[key] for key in ("wall_ms", "dynamodb_ms", "own_ms", "calls", "read_units", "repetitions")
-        }
-        result[name]["ids"] = ids
-    if result["counter_then_page"].pop("ids") != result["counter_beside_page"].pop("ids"):
+    before, beside = measured["counter_then_page"], measured["counter_beside_page"]
+    if before.ids != beside.ids:
         raise RuntimeError("the two readers answered different first pages")
+    result: dict[str, Any] = {"round_trip_ms": ROUND_TRIP_MS, "namespace": namespace, "take": TAKE}
+    for name, found in measured.items():
+        figures = found.as_dict()
+        result[name] = {
+            key: figures[key] for key in ("wall_ms", "dynamodb_ms", "own_ms", "calls", "read_units", "repetitions")
+        }
     result["saved_ms"] = result["counter_then_page"]["wall_ms"]["p50"] - result["counter_beside_page"]["wall_ms"]["p50"]
     result["saved_ms_paired"] = 1000 * statistics.median(
-        then - beside for then, beside in zip(walls["counter_then_page"], walls["counter_beside_page"], strict=True)
+        then - by_side for then, by_side in zip(before.walls, beside.walls, strict=True)
     )
     return result
 
