@@ -39,13 +39,22 @@ def _lambda_environment() -> dict[str, str]:
     }
 
 
+def fresh_interpreter(code: str, environment: dict[str, str]) -> Any:
+    """Runs ``code`` (after ``import json, sys``) in a fresh interpreter; its last line printed, as JSON."""
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", f"import json, sys\n{code}"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
 def _probe(code: str, environment: dict[str, str]) -> Any:
     """Runs ``code`` after importing the function in a fresh interpreter; its last line printed, as JSON."""
-    probe = f"import json, sys\nimport list_sessions.app\n{code}"
-    completed = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", probe], env=environment, capture_output=True, text=True, check=True
-    )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return fresh_interpreter(f"import list_sessions.app\n{code}", environment)
 
 
 def test_init_imports_no_boto3_and_patches_only_botocore() -> None:

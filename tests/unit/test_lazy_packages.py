@@ -5,8 +5,6 @@ are already imported (the fixtures import them first), so the stand-ins are prob
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from typing import Any
 
@@ -14,23 +12,16 @@ import pytest
 
 from charging_sessions import lazy_packages
 from local_toolkit import harness
-from tests.unit.test_cold_imports import _lambda_environment
+from tests.unit.test_cold_imports import _lambda_environment, fresh_interpreter
 
 EVENT_HANDLER = "aws_lambda_powertools.event_handler"
 DATA_CLASSES = "aws_lambda_powertools.utilities.data_classes"
 
 
 def _run(code: str, environment: dict[str, str] | None = None) -> Any:
-    """Runs ``code`` in a fresh interpreter; its last line printed, as JSON."""
-    completed = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", f"import json, sys\n{code}"],
-        env=_lambda_environment() | (environment or {}),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    """Runs ``code`` in a fresh interpreter with Lambda's environment (and ``environment``); its last line printed,
+    as JSON."""
+    return fresh_interpreter(code, _lambda_environment() | (environment or {}))
 
 
 _WHERE = """
